@@ -1,0 +1,9 @@
+export * from './errors';
+export * from './events';
+export * from './proto';
+export * as tracking from './generated/cairn/tracking/v1/tracking';
+export * as artifacts from './generated/cairn/artifacts/v1/artifacts';
+export * as health from './generated/grpc/health/v1/health';
+
+/** The MLflow release whose REST API Cairn answers as (`GET /version`). */
+export const MLFLOW_COMPAT_VERSION = '3.18.0';

@@ -1,0 +1,132 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { Logger, REQUEST_ID_HEADER } from '@cairn/observability';
+import { CE_CONTENT_TYPE, EventMessage, EventPublisher } from './transport';
+
+export interface OutboxRelayOptions {
+  schema: string;
+  pollMs: number;
+  batchSize?: number;
+  /** Take a transaction-scoped advisory lock so one replica relays at a time (keeps per-key order). */
+  exclusive: boolean;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  event: unknown;
+  request_id: string | null;
+}
+
+/**
+ * Publishes committed outbox rows, oldest first, and deletes them once the
+ * transport has acknowledged them. If publishing fails (Kafka down), the
+ * transaction rolls back, the rows stay, and the relay retries with backoff.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly batchSize: number;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: EventPublisher,
+    private readonly options: OutboxRelayOptions,
+    private readonly logger: Logger,
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Ask for a pass now (after a commit that wrote events). */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Publishes everything pending, for a clean shutdown; gives up after the timeout. */
+  async flush(timeoutMs: number): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    let total = 0;
+    while (Date.now() < deadline) {
+      try {
+        const n = await this.tick();
+        total += n;
+        if (n === 0) return total;
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'outbox flush failed, retrying');
+        await sleep(200);
+      }
+    }
+    this.logger.warn({ schema: this.options.schema }, 'outbox flush timed out; pending events stay for the next start');
+    return total;
+  }
+
+  /** One pass: publishes up to a batch; returns how many were published. */
+  async tick(): Promise<number> {
+    const { schema, exclusive } = this.options;
+    return this.dataSource.transaction(async (manager) => {
+      if (exclusive) {
+        const [lock] = (await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
+          `cairn:outbox:${schema}`,
+        ])) as { locked: boolean }[];
+        if (!lock?.locked) return 0;
+      }
+      const rows = (await manager.query(
+        `SELECT id, topic, key, event, request_id FROM "${schema}".outbox ORDER BY seq LIMIT $1`,
+        [this.batchSize],
+      )) as OutboxRow[];
+      if (rows.length === 0) return 0;
+      const messages: EventMessage[] = rows.map((row) => ({
+        topic: row.topic,
+        key: row.key,
+        value: JSON.stringify(row.event),
+        headers: {
+          'content-type': CE_CONTENT_TYPE,
+          ce_id: row.id,
+          ...(row.request_id ? { [REQUEST_ID_HEADER]: row.request_id } : {}),
+        },
+      }));
+      await this.publisher.publish(messages);
+      await manager.query(`DELETE FROM "${schema}".outbox WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.tick();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        this.logger.warn({ schema: this.options.schema, failures, err: (err as Error).message }, 'outbox relay failed');
+      }
+      if (!this.running) break;
+      if (published >= this.batchSize) continue;
+      const delay = failures === 0 ? this.options.pollMs : Math.min(5000, this.options.pollMs * 2 ** failures);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import * as path from 'node:path';
+import { GrpcOptions, Transport } from '@nestjs/microservices';
+import { GRPC_PACKAGES, HEALTH_PACKAGE, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@cairn/contracts';
+
+export type GrpcServiceName = keyof typeof GRPC_PACKAGES;
+
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+/** Options of a service's gRPC server: its own package plus the standard health service. */
+export function grpcServerOptions(service: GrpcServiceName, url: string): GrpcOptions {
+  const own = GRPC_PACKAGES[service];
+  return {
+    transport: Transport.GRPC,
+    options: {
+      url,
+      package: [...own.packages, ...HEALTH_PACKAGE.packages],
+      protoPath: [...own.files, ...HEALTH_PACKAGE.files].map((f) => path.join(PROTO_ROOT, f)),
+      loader: PROTO_LOADER_OPTIONS,
+      maxReceiveMessageLength: MAX_MESSAGE_BYTES,
+      maxSendMessageLength: MAX_MESSAGE_BYTES,
+    },
+  };
+}
+
+/** Options of a client of a service's gRPC package. */
+export function grpcClientOptions(service: GrpcServiceName, url: string): GrpcOptions {
+  const own = GRPC_PACKAGES[service];
+  return {
+    transport: Transport.GRPC,
+    options: {
+      url,
+      package: [...own.packages],
+      protoPath: own.files.map((f) => path.join(PROTO_ROOT, f)),
+      loader: PROTO_LOADER_OPTIONS,
+      maxReceiveMessageLength: MAX_MESSAGE_BYTES,
+      maxSendMessageLength: MAX_MESSAGE_BYTES,
+      keepalive: { keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 },
+    },
+  };
+}

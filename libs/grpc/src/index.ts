@@ -1,0 +1,4 @@
+export * from './grpc-server';
+export * from './grpc-errors';
+export * from './grpc-context.interceptor';
+export * from './health.controller';

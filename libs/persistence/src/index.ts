@@ -1,0 +1,3 @@
+export * from './pglite-driver';
+export * from './data-source';
+export * from './persistence.module';

@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { CairnConfig, ConfigModule } from '@cairn/config';
+import { HEALTH_PROBE, HealthGrpcController } from '@cairn/grpc';
+import { Logger, ObservabilityModule } from '@cairn/observability';
+import { ArtifactsGrpc } from './grpc/artifacts.grpc';
+import { ARTIFACT_STORE, ArtifactStore, createArtifactStore } from './repositories/artifact-store.repository';
+
+@Module({})
+export class ArtifactsModule {
+  static forRoot(config: CairnConfig, logger: Logger): DynamicModule {
+    return {
+      module: ArtifactsModule,
+      imports: [ConfigModule.forRoot(config), ObservabilityModule.forRoot(logger)],
+      controllers: [ArtifactsGrpc, HealthGrpcController],
+      providers: [
+        { provide: ARTIFACT_STORE, useFactory: () => createArtifactStore(config.artifacts) },
+        { provide: HEALTH_PROBE, inject: [ARTIFACT_STORE], useFactory: (store: ArtifactStore) => () => store.ping() },
+      ],
+    };
+  }
+}

@@ -1,0 +1,69 @@
+import type { IncomingMessage } from 'node:http';
+import { LogController } from 'fastify';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { CairnConfig } from '@cairn/config';
+import { CairnError } from '@cairn/contracts';
+import {
+  httpRequestDuration,
+  Logger,
+  NestPinoLogger,
+  REQUEST_ID_HEADER,
+  requestIdFrom,
+  runWithRequestId,
+} from '@cairn/observability';
+import { GatewayModule } from './gateway.module';
+import { MLFLOW_PREFIXES, NOT_BUILT_YET, NOT_BUILT_YET_ABSOLUTE } from './http/routes';
+
+const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+/** Starts the gateway: the only public HTTP surface. */
+export async function bootstrapGateway(config: CairnConfig, logger: Logger): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // One log line per request, written by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: 2048 },
+    genReqId: (req: IncomingMessage) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
+    return503OnClosing: true,
+  });
+  const fastify = adapter.getInstance();
+  // MLflow takes JSON only: any other content type on a body is INVALID_PARAMETER_VALUE.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header(REQUEST_ID_HEADER, request.id);
+    runWithRequestId(request.id, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    httpRequestDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    logger.info(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+    done();
+  });
+  const notBuilt = (method: string, url: string): void => {
+    fastify.route({
+      method,
+      url,
+      handler: async (_request, reply) => {
+        const error = CairnError.notImplemented(`${method} ${url} is not implemented in Cairn yet`);
+        return reply.status(error.httpStatus).send(error.toJSON());
+      },
+    });
+  };
+  for (const [method, path] of NOT_BUILT_YET) for (const prefix of MLFLOW_PREFIXES) notBuilt(method, `/${prefix}/${path}`);
+  for (const [method, url] of NOT_BUILT_YET_ABSOLUTE) notBuilt(method, url);
+
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), adapter, {
+    logger: new NestPinoLogger(logger),
+  });
+  await app.listen(config.http.port, config.http.host);
+  logger.info({ url: `http://${config.http.host}:${config.http.port}` }, 'gateway listening');
+  return app;
+}

@@ -1,0 +1,11 @@
+import { PersistenceOptions } from '@cairn/persistence';
+import { ExperimentTagEntity } from './entities/experiment-tag.entity';
+import { ExperimentEntity } from './entities/experiment.entity';
+import { Initial1764190000000 } from './migrations/1764190000000-initial';
+
+/** The tracking service's schema, entities and migrations. */
+export const trackingPersistence: PersistenceOptions = {
+  schema: 'tracking',
+  entities: [ExperimentEntity, ExperimentTagEntity],
+  migrations: [Initial1764190000000],
+};
