@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=components/kafka.sh
 source "$CAIRN_STACK_DIR/components/kafka.sh"
-(($#)) || { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+(($#)) || { sed -n '3,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 tool=$1
 shift
 bs=(--bootstrap-server "127.0.0.1:$KAFKA_PORT")

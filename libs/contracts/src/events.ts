@@ -102,5 +102,5 @@ export function parseCloudEvent(raw: unknown): CloudEvent {
   if (!isEventType(type)) throw new EventValidationError(`unknown event type '${type}'`);
   const data = EVENT_SCHEMAS[type].safeParse(envelope.data.data);
   if (!data.success) throw new EventValidationError(`invalid data for ${type}: ${z.prettifyError(data.error)}`);
-  return { ...envelope.data, type, data: data.data } as CloudEvent;
+  return { ...envelope.data, type, data: data.data };
 }

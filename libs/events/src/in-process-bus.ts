@@ -57,7 +57,7 @@ export class InProcessEventBus implements EventPublisher, EventSubscriber {
     try {
       for (let message = group.queue.shift(); message; message = group.queue.shift()) {
         try {
-          await processOrDeadLetter(message, group.options.group, group.options.process, this, this.logger);
+          await processOrDeadLetter(message, group.options.group, (m) => group.options.process(m), this, this.logger);
         } catch (err) {
           this.logger.error({ err: (err as Error).message, group: group.options.group }, 'event lost by the in-process bus');
         }

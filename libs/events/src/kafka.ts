@@ -141,7 +141,7 @@ export class KafkaEventSubscriber implements EventSubscriber {
           value: message.value?.toString() ?? '',
           headers: headersToStrings(message.headers),
         };
-        await processOrDeadLetter(event, options.group, options.process, this.deadLetters, this.logger);
+        await processOrDeadLetter(event, options.group, (m) => options.process(m), this.deadLetters, this.logger);
       },
     });
     this.consumers.push(consumer);

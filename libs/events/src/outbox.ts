@@ -64,7 +64,7 @@ export class OutboxWriter {
       time: new Date().toISOString(),
       subject,
       datacontenttype: 'application/json',
-      data: checked.data as EventData<T>,
+      data: checked.data,
     };
     await manager.query(
       `INSERT INTO "${this.schema}".outbox (id, topic, key, event, request_id) VALUES ($1, $2, $3, $4, $5)`,

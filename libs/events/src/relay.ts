@@ -79,15 +79,16 @@ export class OutboxRelay {
     const { schema, exclusive } = this.options;
     return this.dataSource.transaction(async (manager) => {
       if (exclusive) {
-        const [lock] = (await manager.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [
-          `cairn:outbox:${schema}`,
-        ])) as { locked: boolean }[];
+        const [lock] = await manager.query<{ locked: boolean }[]>(
+          'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
+          [`cairn:outbox:${schema}`],
+        );
         if (!lock?.locked) return 0;
       }
-      const rows = (await manager.query(
+      const rows = await manager.query<OutboxRow[]>(
         `SELECT id, topic, key, event, request_id FROM "${schema}".outbox ORDER BY seq LIMIT $1`,
         [this.batchSize],
-      )) as OutboxRow[];
+      );
       if (rows.length === 0) return 0;
       const messages: EventMessage[] = rows.map((row) => ({
         topic: row.topic,

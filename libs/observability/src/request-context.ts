@@ -12,8 +12,8 @@ const storage = new AsyncLocalStorage<RequestContext>();
 
 /** Accepts a caller's id when it is sane, or makes one. */
 export function requestIdFrom(value: unknown): string {
-  const candidate = Array.isArray(value) ? value[0] : value;
-  if (typeof candidate === 'string' && /^[\w.:\-]{1,128}$/.test(candidate)) return candidate;
+  const candidate: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
+  if (typeof candidate === 'string' && /^[\w.:-]{1,128}$/.test(candidate)) return candidate;
   return randomUUID();
 }
 

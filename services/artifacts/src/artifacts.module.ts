@@ -3,6 +3,7 @@ import { CairnConfig, ConfigModule } from '@cairn/config';
 import { HEALTH_PROBE, HealthGrpcController } from '@cairn/grpc';
 import { Logger, ObservabilityModule } from '@cairn/observability';
 import { ArtifactsGrpc } from './grpc/artifacts.grpc';
+import { ArtifactsService } from './services/artifacts.service';
 import { ARTIFACT_STORE, ArtifactStore, createArtifactStore } from './repositories/artifact-store.repository';
 
 @Module({})
@@ -13,6 +14,7 @@ export class ArtifactsModule {
       imports: [ConfigModule.forRoot(config), ObservabilityModule.forRoot(logger)],
       controllers: [ArtifactsGrpc, HealthGrpcController],
       providers: [
+        ArtifactsService,
         { provide: ARTIFACT_STORE, useFactory: () => createArtifactStore(config.artifacts) },
         { provide: HEALTH_PROBE, inject: [ARTIFACT_STORE], useFactory: (store: ArtifactStore) => () => store.ping() },
       ],

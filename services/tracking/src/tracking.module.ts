@@ -28,7 +28,7 @@ export class TrackingModule {
         {
           provide: HEALTH_PROBE,
           inject: [DataSource],
-          useFactory: (dataSource: DataSource) => async () => (await dataSource.query('SELECT 1')).length === 1,
+          useFactory: (dataSource: DataSource) => async () => (await dataSource.query<unknown[]>('SELECT 1')).length === 1,
         },
       ],
     };

@@ -1,13 +1,13 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { artifacts } from '@cairn/contracts';
-import { ARTIFACT_STORE, ArtifactStore } from '../repositories/artifact-store.repository';
+import { ArtifactsService } from '../services/artifacts.service';
 
 @Controller()
 @artifacts.ArtifactsServiceControllerMethods()
 export class ArtifactsGrpc implements artifacts.ArtifactsServiceController {
-  constructor(@Inject(ARTIFACT_STORE) private readonly store: ArtifactStore) {}
+  constructor(private readonly artifacts: ArtifactsService) {}
 
   getStoreInfo(): artifacts.GetStoreInfoResponse {
-    return { backend: this.store.backend, location: this.store.location };
+    return this.artifacts.storeInfo();
   }
 }

@@ -22,10 +22,10 @@ export function toCairnError(exception: unknown, path: string): CairnError {
     return new CairnError('ENDPOINT_NOT_FOUND', `No API endpoint matches ${path}`);
   }
   const status = exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode?: unknown }).statusCode;
-  if (status === 415) return new CairnError('INVALID_PARAMETER_VALUE', FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE!.message!);
+  if (status === 415) return new CairnError('INVALID_PARAMETER_VALUE', FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE.message!);
   const fastifyCode = (exception as { code?: unknown }).code;
   if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_ERRORS) {
-    const known = FASTIFY_ERRORS[fastifyCode]!;
+    const known = FASTIFY_ERRORS[fastifyCode];
     return new CairnError(known.code, known.message ?? (exception as Error).message);
   }
   if (exception instanceof SyntaxError || (exception as { statusCode?: number }).statusCode === 400) {

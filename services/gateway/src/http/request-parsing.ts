@@ -17,7 +17,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.
   }
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = result.error.issues[0];
   const field = issue.path.join('.');
   const value = issue.path.reduce<unknown>(
     (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
@@ -32,4 +32,4 @@ export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.
 }
 
 /** Query strings carry everything as strings; a repeated key arrives as an array. */
-export const queryString = z.preprocess((v) => (Array.isArray(v) ? v[0] : v), z.string());
+export const queryString = z.preprocess((v: unknown) => (Array.isArray(v) ? (v as unknown[])[0] : v), z.string());

@@ -27,7 +27,7 @@ export class ExperimentsRepository {
 
   /** Inserts an experiment and its tags in the caller's transaction; default artifact location uses the new id. */
   async insert(manager: EntityManager, input: NewExperiment): Promise<ExperimentEntity> {
-    const [{ id }] = (await manager.query(`SELECT nextval('tracking.experiment_id_seq') AS id`)) as [{ id: number }];
+    const [{ id }] = await manager.query<[{ id: number }]>(`SELECT nextval('tracking.experiment_id_seq') AS id`);
     const experiment = manager.getRepository(ExperimentEntity).create({
       experiment_id: Number(id),
       name: input.name,
