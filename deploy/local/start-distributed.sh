@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Distributed mode on this machine: the real stack (stack.sh up), then each
+# of the five services as its own process, configured only by environment
+# variables (deploy/local/stack.env plus the gRPC addresses below).
+# Logs: ${CAIRN_STACK_RUN:-/tmp/cairn-stack}/logs/cairn-<service>.log. Ctrl-C stops them all.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+LOGS="${CAIRN_STACK_RUN:-/tmp/cairn-stack}/logs"
+
+bash deploy/local/stack.sh up
+[ -f dist/services/gateway/src/main.js ] || npm run build
+
+set -a
+# shellcheck source=stack.env
+source deploy/local/stack.env
+CAIRN_MODE=distributed
+CAIRN_PORT=${CAIRN_PORT:-5000}
+CAIRN_TRACKING_GRPC_URL=127.0.0.1:50051
+CAIRN_ARTIFACTS_GRPC_URL=127.0.0.1:50052
+CAIRN_REGISTRY_GRPC_URL=127.0.0.1:50053
+CAIRN_SERVING_GRPC_URL=127.0.0.1:50054
+set +a
+
+pids=()
+stop() {
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+declare -A port=([tracking]=50051 [artifacts]=50052 [registry]=50053 [serving]=50054)
+for svc in tracking artifacts registry serving; do
+  CAIRN_GRPC_LISTEN="127.0.0.1:${port[$svc]}" node "dist/services/$svc/src/main.js" >"$LOGS/cairn-$svc.log" 2>&1 &
+  pids+=($!)
+done
+node dist/services/gateway/src/main.js >"$LOGS/cairn-gateway.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 150); do
+  if curl -fsS "http://127.0.0.1:$CAIRN_PORT/api/2.0/mlflow/experiments/get?experiment_id=0" >/dev/null 2>&1; then
+    echo "Cairn (distributed) is listening on http://127.0.0.1:$CAIRN_PORT — logs in $LOGS/cairn-*.log"
+    wait -n "${pids[@]}" || true
+    echo "a service exited; stopping the others" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "Cairn did not come up; see $LOGS/cairn-*.log" >&2
+exit 1

@@ -1,0 +1,111 @@
+import { FilterComparison, parseFilter } from './filter-parser';
+import { OrderKey, parseRunOrderBy } from './order-by';
+import { RUN_SEARCH_SPEC } from './search-fields';
+import {
+  applyCommonConditions,
+  applyCommonOrderKey,
+  applyViewType,
+  EntityTables,
+  idListCondition,
+  joinKeyValueCondition,
+  joinKeyValueForOrder,
+  numericPredicate,
+  QueryBuilder,
+  SearchQuery,
+  stringPredicate,
+  unsupportedField,
+  validatePaging,
+  ViewType,
+} from './sql-builder';
+
+export interface RunSearchInput {
+  experimentIds: number[];
+  filter: string;
+  orderBy: string[];
+  runViewType: ViewType;
+  maxResults: number;
+  offset: number;
+}
+
+/** MLflow's search_runs ceiling for max_results. */
+export const RUN_SEARCH_MAX_RESULTS = 50_000;
+
+const RUN_COLUMNS: Record<string, string> = {
+  run_id: 'run_uuid',
+  run_name: 'name',
+  user_id: 'user_id',
+  status: 'status',
+  artifact_uri: 'artifact_uri',
+  start_time: 'start_time',
+  end_time: 'end_time',
+};
+
+const LATEST_METRICS = { table: 'tracking.latest_metrics', ownerColumn: 'run_uuid' };
+
+const RUN_TABLES: EntityTables = {
+  attributeColumn: (key) => `r.${RUN_COLUMNS[key]}`,
+  params: { table: 'tracking.params', ownerColumn: 'run_uuid' },
+  tags: { table: 'tracking.tags', ownerColumn: 'run_uuid' },
+};
+
+/**
+ * One query returning the requested page of run ids, in order:
+ * one JOIN per metric/param/tag condition, EXISTS per dataset condition,
+ * one LEFT JOIN per order key, then `start_time DESC, run_uuid ASC`.
+ */
+export function compileRunSearch(input: RunSearchInput): SearchQuery {
+  validatePaging(input.maxResults, input.offset, RUN_SEARCH_MAX_RESULTS);
+  const conditions = parseFilter(input.filter, RUN_SEARCH_SPEC);
+  const order = parseRunOrderBy(input.orderBy);
+  const q = new QueryBuilder({ table: 'tracking.runs', alias: 'r', idColumn: 'run_uuid' });
+  q.where(idListCondition(q, 'r.experiment_id', input.experimentIds));
+  applyViewType(q, 'r.lifecycle_stage', input.runViewType);
+  for (const cmp of applyCommonConditions(q, RUN_TABLES, conditions)) applyRunCondition(q, cmp);
+  for (const key of order) applyRunOrderKey(q, key);
+  applyRunTieBreakers(q, order);
+  return q.build(input.maxResults, input.offset);
+}
+
+function applyRunCondition(q: QueryBuilder, cmp: FilterComparison): void {
+  if (cmp.field.type === 'metric') joinKeyValueCondition(q, LATEST_METRICS, cmp.field.key, (v) => metricPredicate(q, v, cmp));
+  else if (cmp.field.type === 'dataset') q.where(datasetExists(q, cmp));
+  else throw unsupportedField(cmp.field);
+}
+
+/**
+ * Compares the latest value. A NaN metric (is_nan) only satisfies `!=`,
+ * as NaN compares unequal to everything.
+ */
+function metricPredicate(q: QueryBuilder, valueColumn: string, cmp: FilterComparison): string {
+  const isNan = valueColumn.replace(/\.value$/, '.is_nan');
+  const comparison = numericPredicate(q, valueColumn, cmp, 'double precision');
+  if (cmp.comparator === '!=') return `(${isNan} IS TRUE OR ${comparison})`;
+  return `${isNan} IS NOT TRUE AND ${comparison}`;
+}
+
+/** A run matches when any of its dataset inputs satisfies the condition. */
+function datasetExists(q: QueryBuilder, cmp: FilterComparison): string {
+  const input = q.nextAlias('ri');
+  const dataset = q.nextAlias('d');
+  const column = cmp.field.key === 'context' ? `${input}.context` : `${dataset}.${cmp.field.key}`;
+  return (
+    `EXISTS (SELECT 1 FROM tracking.run_inputs ${input}` +
+    ` JOIN tracking.datasets ${dataset} ON ${dataset}.dataset_uuid = ${input}.dataset_uuid` +
+    ` WHERE ${input}.run_uuid = r.run_uuid AND ${stringPredicate(q, column, cmp)})`
+  );
+}
+
+/** Metrics sort real values first, then NaN, then missing (MLflow's order), in either direction. */
+function applyRunOrderKey(q: QueryBuilder, key: OrderKey): void {
+  if (applyCommonOrderKey(q, RUN_TABLES, key)) return;
+  if (key.field.type !== 'metric') throw unsupportedField(key.field);
+  const alias = joinKeyValueForOrder(q, LATEST_METRICS, key.field.key);
+  q.orderBy(`CASE WHEN ${alias}.is_nan THEN 1 WHEN ${alias}.value IS NULL THEN 2 ELSE 0 END`);
+  q.orderBy(`${alias}.value ${key.ascending ? 'ASC' : 'DESC'}`);
+}
+
+function applyRunTieBreakers(q: QueryBuilder, order: readonly OrderKey[]): void {
+  const ordersByStartTime = order.some(({ field }) => field.type === 'attribute' && field.key === 'start_time');
+  if (!ordersByStartTime) q.orderBy('r.start_time DESC NULLS LAST');
+  q.orderBy('r.run_uuid ASC');
+}

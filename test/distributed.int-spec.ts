@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import pino from 'pino';
+import { HEALTH_PACKAGE, PROTO_LOADER_OPTIONS, PROTO_ROOT, TOPICS } from '@cairn/contracts';
+import { createKafka } from '@cairn/events';
+import { createTestDatabase, freePort, REPO_ROOT, spawnNode, SpawnedProcess, stackEnv, waitFor } from '@cairn/testing';
+
+/**
+ * Distributed mode: each service its own process against the real stack;
+ * a request crosses gateway → gRPC → tracking → PostgreSQL, and the outbox
+ * event arrives in Kafka carrying the request id.
+ */
+const SERVICES = ['tracking', 'artifacts', 'registry', 'serving'] as const;
+
+let db: { url: string; drop: () => Promise<void> };
+const procs = new Map<string, SpawnedProcess>();
+let base = '';
+const grpcPorts: Record<string, number> = {};
+
+function healthClient(address: string) {
+  const def = protoLoader.loadSync(
+    HEALTH_PACKAGE.files.map((f) => path.join(PROTO_ROOT, f)),
+    PROTO_LOADER_OPTIONS,
+  );
+  const pkg = grpc.loadPackageDefinition(def) as any;
+  return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+}
+
+function check(address: string): Promise<string> {
+  const client = healthClient(address);
+  return new Promise((resolve, reject) =>
+    client.Check({ service: '' }, (err: Error | null, res: { status: string }) => {
+      client.close();
+      return err ? reject(err) : resolve(res.status);
+    }),
+  );
+}
+
+beforeAll(async () => {
+  const main = (svc: string) => path.join(REPO_ROOT, 'dist/services', svc, 'src/main.js');
+  if (!existsSync(main('gateway'))) throw new Error('run `npm run build` first (dist/ is missing)');
+  db = await createTestDatabase();
+  const httpPort = await freePort();
+  for (const svc of SERVICES) grpcPorts[svc] = await freePort();
+  const env = {
+    ...process.env,
+    ...stackEnv(),
+    CAIRN_MODE: 'distributed',
+    CAIRN_DATABASE_URL: db.url,
+    CAIRN_PORT: String(httpPort),
+    CAIRN_LOG_LEVEL: 'warn',
+    CAIRN_OUTBOX_POLL_MS: '50',
+    CAIRN_TRACKING_GRPC_URL: `127.0.0.1:${grpcPorts.tracking}`,
+    CAIRN_ARTIFACTS_GRPC_URL: `127.0.0.1:${grpcPorts.artifacts}`,
+    CAIRN_REGISTRY_GRPC_URL: `127.0.0.1:${grpcPorts.registry}`,
+    CAIRN_SERVING_GRPC_URL: `127.0.0.1:${grpcPorts.serving}`,
+  };
+  for (const svc of SERVICES) {
+    procs.set(svc, spawnNode(main(svc), [], { ...env, CAIRN_GRPC_LISTEN: `127.0.0.1:${grpcPorts[svc]}` }, REPO_ROOT));
+  }
+  procs.set('gateway', spawnNode(main('gateway'), [], env, REPO_ROOT));
+  base = `http://127.0.0.1:${httpPort}`;
+  try {
+    await waitFor('gateway health', async () => (await fetch(`${base}/health`)).ok, 60000);
+    await waitFor('tracking answers through the gateway', async () =>
+      (await fetch(`${base}/api/2.0/mlflow/experiments/get?experiment_id=0`)).ok, 60000);
+  } catch (err) {
+    for (const [name, p] of procs) console.error(`--- ${name} ---\n${p.output()}`);
+    throw err;
+  }
+});
+
+afterAll(async () => {
+  await Promise.all([...procs.values()].map((p) => p.stop()));
+  await db?.drop();
+});
+
+describe('distributed mode', () => {
+  it('serves the Default experiment from PostgreSQL through gRPC', async () => {
+    const res = await fetch(`${base}/api/2.0/mlflow/experiments/get?experiment_id=0`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { experiment: Record<string, unknown> };
+    expect(body.experiment).toMatchObject({
+      experiment_id: '0',
+      name: 'Default',
+      lifecycle_stage: 'active',
+      artifact_location: 'mlflow-artifacts:/0',
+    });
+  });
+
+  it('answers gRPC health checks on every service', async () => {
+    for (const svc of SERVICES) expect(await check(`127.0.0.1:${grpcPorts[svc]}`)).toBe('SERVING');
+  });
+
+  it('carries the request id to the response and to the outbox event in Kafka', async () => {
+    const requestId = `it-${randomUUID()}`;
+    const name = `dist-${randomUUID()}`;
+    const res = await fetch(`${base}/api/2.0/mlflow/experiments/create`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ name }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe(requestId);
+    const { experiment_id } = (await res.json()) as { experiment_id: string };
+
+    const kafka = createKafka({ brokers: stackEnv().CAIRN_KAFKA_BROKERS!.split(','), clientId: 'dist-test' }, pino({ level: 'silent' }));
+    const consumer = kafka.consumer({ groupId: `dist-${randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [TOPICS.tracking], fromBeginning: true });
+    let seen: { key: string; requestId: string; event: any } | undefined;
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const event = JSON.parse(message.value?.toString() ?? '{}');
+        if (event.type === 'cairn.tracking.experiment.created.v1' && event.data?.name === name) {
+          seen = { key: message.key?.toString() ?? '', requestId: message.headers?.['x-request-id']?.toString() ?? '', event };
+        }
+      },
+    });
+    try {
+      const got = await waitFor('the experiment.created event in Kafka', async () => seen, 60000);
+      expect(got.key).toBe(experiment_id);
+      expect(got.requestId).toBe(requestId);
+      expect(got.event).toMatchObject({ specversion: '1.0', source: '/cairn/tracking', subject: experiment_id });
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
+  it('maps a domain error from the tracking service to MLflow’s body and status', async () => {
+    const res = await fetch(`${base}/api/2.0/mlflow/experiments/get?experiment_id=424242`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.stringContaining('424242') });
+  });
+
+  it('shuts every process down cleanly on SIGTERM', async () => {
+    const codes = await Promise.all([...procs.values()].map((p) => p.stop('SIGTERM')));
+    expect(codes).toEqual(codes.map(() => 0));
+  });
+});
