@@ -67,7 +67,7 @@ export function compileRunSearch(input: RunSearchInput): SearchQuery {
 }
 
 function applyRunCondition(q: QueryBuilder, cmp: FilterComparison): void {
-  if (cmp.field.type === 'metric') joinKeyValueCondition(q, LATEST_METRICS, cmp.field.key, (v) => metricPredicate(q, v, cmp));
+  if (cmp.field.type === 'metric') joinKeyValueCondition(q, LATEST_METRICS, cmp.field.key, (alias) => metricPredicate(q, alias, cmp));
   else if (cmp.field.type === 'dataset') q.where(datasetExists(q, cmp));
   else throw unsupportedField(cmp.field);
 }
@@ -76,11 +76,10 @@ function applyRunCondition(q: QueryBuilder, cmp: FilterComparison): void {
  * Compares the latest value. A NaN metric (is_nan) only satisfies `!=`,
  * as NaN compares unequal to everything.
  */
-function metricPredicate(q: QueryBuilder, valueColumn: string, cmp: FilterComparison): string {
-  const isNan = valueColumn.replace(/\.value$/, '.is_nan');
-  const comparison = numericPredicate(q, valueColumn, cmp, 'double precision');
-  if (cmp.comparator === '!=') return `(${isNan} IS TRUE OR ${comparison})`;
-  return `${isNan} IS NOT TRUE AND ${comparison}`;
+function metricPredicate(q: QueryBuilder, alias: string, cmp: FilterComparison): string {
+  const comparison = numericPredicate(q, `${alias}.value`, cmp, 'double precision');
+  if (cmp.comparator === '!=') return `(${alias}.is_nan IS TRUE OR ${comparison})`;
+  return `${alias}.is_nan IS NOT TRUE AND ${comparison}`;
 }
 
 /** A run matches when any of its dataset inputs satisfies the condition. */
@@ -91,7 +90,7 @@ function datasetExists(q: QueryBuilder, cmp: FilterComparison): string {
   return (
     `EXISTS (SELECT 1 FROM tracking.run_inputs ${input}` +
     ` JOIN tracking.datasets ${dataset} ON ${dataset}.dataset_uuid = ${input}.dataset_uuid` +
-    ` WHERE ${input}.run_uuid = r.run_uuid AND ${stringPredicate(q, column, cmp)})`
+    ` WHERE ${input}.run_uuid = ${q.rootId} AND ${stringPredicate(q, column, cmp)})`
   );
 }
 

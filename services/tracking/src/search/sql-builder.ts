@@ -162,12 +162,12 @@ export function joinKeyValueCondition(
   q: QueryBuilder,
   table: KeyValueTable,
   key: string,
-  valuePredicate: (valueColumn: string) => string,
+  rowPredicate: (alias: string) => string,
 ): void {
   const alias = q.nextAlias('f');
   q.join(
     `JOIN ${table.table} ${alias} ON ${alias}.${table.ownerColumn} = ${q.rootId}` +
-      ` AND ${alias}.key = ${q.bind(key, 'text')} AND ${valuePredicate(`${alias}.value`)}`,
+      ` AND ${alias}.key = ${q.bind(key, 'text')} AND ${rowPredicate(alias)}`,
   );
 }
 
@@ -202,7 +202,7 @@ export function applyCommonConditions(
   for (const cmp of conditions) {
     const table = keyValueTable(tables, cmp.field);
     if (cmp.field.type === 'attribute') q.where(attributePredicate(q, tables.attributeColumn(cmp.field.key), cmp));
-    else if (table) joinKeyValueCondition(q, table, cmp.field.key, (value) => stringPredicate(q, value, cmp));
+    else if (table) joinKeyValueCondition(q, table, cmp.field.key, (alias) => stringPredicate(q, `${alias}.value`, cmp));
     else remaining.push(cmp);
   }
   return remaining;
