@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'libs/contracts/src/generated/**', 'coverage/**', 'cairn-data/**', '**/*.cjs', 'bin/**', 'helm/**', 'deploy/**'],
+    ignores: ['dist/**', 'node_modules/**', 'libs/contracts/src/generated/**', 'coverage/**', 'cairn-data/**', '**/*.cjs', '*.js', 'bin/**', 'helm/**', 'deploy/**'],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -20,13 +20,19 @@ const procs = new Map<string, SpawnedProcess>();
 let base = '';
 const grpcPorts: Record<string, number> = {};
 
-function healthClient(address: string) {
+function healthClient(address: string): HealthClient {
   const def = protoLoader.loadSync(
     HEALTH_PACKAGE.files.map((f) => path.join(PROTO_ROOT, f)),
     PROTO_LOADER_OPTIONS,
   );
-  const pkg = grpc.loadPackageDefinition(def) as any;
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    grpc: { health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => HealthClient } } };
+  };
   return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
+}
+
+interface HealthClient extends grpc.Client {
+  Check(request: { service: string }, callback: (err: Error | null, res: { status: string }) => void): void;
 }
 
 function check(address: string): Promise<string> {
@@ -111,10 +117,10 @@ describe('distributed mode', () => {
     const consumer = kafka.consumer({ groupId: `dist-${randomUUID()}` });
     await consumer.connect();
     await consumer.subscribe({ topics: [TOPICS.tracking], fromBeginning: true });
-    let seen: { key: string; requestId: string; event: any } | undefined;
+    let seen: { key: string; requestId: string; event: Record<string, unknown> } | undefined;
     await consumer.run({
       eachMessage: async ({ message }) => {
-        const event = JSON.parse(message.value?.toString() ?? '{}');
+        const event = JSON.parse(message.value?.toString() ?? '{}') as { type?: string; data?: { name?: string } };
         if (event.type === 'cairn.tracking.experiment.created.v1' && event.data?.name === name) {
           seen = { key: message.key?.toString() ?? '', requestId: message.headers?.['x-request-id']?.toString() ?? '', event };
         }

@@ -34,7 +34,7 @@ describe('embedded mode', () => {
     const health = await fetch(`${first.base}/health`);
     expect(await health.text()).toBe('OK');
     const got = await fetch(`${first.base}/api/2.0/mlflow/experiments/get?experiment_id=0`);
-    expect(((await got.json()) as any).experiment.name).toBe('Default');
+    expect(((await got.json()) as { experiment: { name: string } }).experiment.name).toBe('Default');
     const created = await fetch(`${first.base}/api/2.0/mlflow/experiments/create`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -45,7 +45,7 @@ describe('embedded mode', () => {
 
     const second = await start();
     const again = await fetch(`${second.base}/api/2.0/mlflow/experiments/get?experiment_id=${experiment_id}`);
-    expect(((await again.json()) as any).experiment).toMatchObject({ name: 'kept', tags: [{ key: 'k', value: 'v' }] });
+    expect(((await again.json()) as { experiment: unknown }).experiment).toMatchObject({ name: 'kept', tags: [{ key: 'k', value: 'v' }] });
     expect(await second.proc.stop('SIGINT')).toBe(0);
   });
 

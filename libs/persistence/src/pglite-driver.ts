@@ -38,7 +38,7 @@ class Mutex {
 
 function commandOf(sql: string): string {
   const match = /^\s*(?:--[^\n]*\n\s*)*(\w+)/.exec(sql);
-  return match ? match[1].toUpperCase() : '';
+  return match?.[1]?.toUpperCase() ?? '';
 }
 
 class PGliteClient extends EventEmitter {

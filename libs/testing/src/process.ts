@@ -28,7 +28,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     await sleep(100);
   }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
 }
 
 export interface SpawnedProcess {

@@ -22,7 +22,7 @@ const SETTINGS: [flag: string, env: string, help: string][] = [
 ];
 
 function optionKey(flag: string): string {
-  const long = flag.split(' ')[0].replace(/^--/, '');
+  const long = (flag.split(' ')[0] ?? '').replace(/^--/, '');
   return long.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 

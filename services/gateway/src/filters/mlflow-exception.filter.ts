@@ -4,11 +4,10 @@ import { CairnError, ErrorCode } from '@cairn/contracts';
 import { LOGGER, Logger } from '@cairn/observability';
 
 /** Fastify's own request errors, by code, as MLflow answers them. */
-const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message?: string }> = {
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    code: 'INVALID_PARAMETER_VALUE',
-    message: "Bad Request. Content-Type must be one of ['application/json'].",
-  },
+const CONTENT_TYPE_MESSAGE = "Bad Request. Content-Type must be one of ['application/json'].";
+
+const FASTIFY_ERRORS: Partial<Record<string, { code: ErrorCode; message?: string }>> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'INVALID_PARAMETER_VALUE', message: CONTENT_TYPE_MESSAGE },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'BAD_REQUEST' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'BAD_REQUEST', message: 'Malformed request: the JSON body is empty.' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'INVALID_PARAMETER_VALUE', message: 'Request body is too large.' },
@@ -22,12 +21,10 @@ export function toCairnError(exception: unknown, path: string): CairnError {
     return new CairnError('ENDPOINT_NOT_FOUND', `No API endpoint matches ${path}`);
   }
   const status = exception instanceof HttpException ? exception.getStatus() : (exception as { statusCode?: unknown }).statusCode;
-  if (status === 415) return new CairnError('INVALID_PARAMETER_VALUE', FASTIFY_ERRORS.FST_ERR_CTP_INVALID_MEDIA_TYPE.message!);
+  if (status === 415) return new CairnError('INVALID_PARAMETER_VALUE', CONTENT_TYPE_MESSAGE);
   const fastifyCode = (exception as { code?: unknown }).code;
-  if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_ERRORS) {
-    const known = FASTIFY_ERRORS[fastifyCode];
-    return new CairnError(known.code, known.message ?? (exception as Error).message);
-  }
+  const known = typeof fastifyCode === 'string' ? FASTIFY_ERRORS[fastifyCode] : undefined;
+  if (known) return new CairnError(known.code, known.message ?? (exception as Error).message);
   if (exception instanceof SyntaxError || (exception as { statusCode?: number }).statusCode === 400) {
     return new CairnError('BAD_REQUEST', `Malformed request: ${(exception as Error).message}`);
   }

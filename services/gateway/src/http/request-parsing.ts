@@ -18,6 +18,7 @@ export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
+  if (!issue) throw CairnError.invalidParameter('Invalid request');
   const field = issue.path.join('.');
   const value = issue.path.reduce<unknown>(
     (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
