@@ -5,7 +5,7 @@ import { EventsModule } from '@cairn/events';
 import { HEALTH_PROBE, HealthGrpcController } from '@cairn/grpc';
 import { Logger, ObservabilityModule } from '@cairn/observability';
 import { PersistenceModule } from '@cairn/persistence';
-import { TrackingGrpc } from './grpc/tracking.grpc';
+import { ExperimentsGrpc } from './grpc/experiments.grpc';
 import { trackingPersistence } from './persistence';
 import { ExperimentsRepository } from './repositories/experiments.repository';
 import { ExperimentsService } from './services/experiments.service';
@@ -21,7 +21,7 @@ export class TrackingModule {
         PersistenceModule.forService(config.database, trackingPersistence, logger),
         EventsModule.forService({ schema: trackingPersistence.schema, source: '/cairn/tracking' }),
       ],
-      controllers: [TrackingGrpc, HealthGrpcController],
+      controllers: [ExperimentsGrpc, HealthGrpcController],
       providers: [
         ExperimentsRepository,
         ExperimentsService,

@@ -1,26 +1,34 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { ClientGrpc } from '@nestjs/microservices';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ClientGrpcProxy } from '@nestjs/microservices';
 import { tracking } from '@cairn/contracts';
 import { unary } from './grpc-call';
 
 export const TRACKING_GRPC = Symbol('TRACKING_GRPC');
 
-/** The gateway's handle on the tracking service. */
-@Injectable()
-export class TrackingClient implements OnModuleInit {
-  private service!: tracking.TrackingServiceClient;
+type Client = tracking.TrackingServiceClient;
+type RequestOf<K extends keyof Client> = Parameters<Client[K]>[0];
+type ResponseOf<K extends keyof Client> = ReturnType<Client[K]> extends import('rxjs').Observable<infer R> ? R : never;
 
-  constructor(@Inject(TRACKING_GRPC) private readonly grpc: ClientGrpc) {}
+/** The gateway's handle on the tracking service: one typed unary call for every RPC. */
+@Injectable()
+export class TrackingClient implements OnModuleInit, OnApplicationShutdown {
+  private service!: Client;
+
+  constructor(@Inject(TRACKING_GRPC) private readonly grpc: ClientGrpcProxy) {}
 
   onModuleInit(): void {
-    this.service = this.grpc.getService<tracking.TrackingServiceClient>(tracking.TRACKING_SERVICE_NAME);
+    this.service = this.grpc.getService<Client>(tracking.TRACKING_SERVICE_NAME);
   }
 
-  getExperiment(request: tracking.GetExperimentRequest): Promise<tracking.GetExperimentResponse> {
-    return unary((r, m) => this.service.getExperiment(r, m), request);
+  onApplicationShutdown(): void {
+    this.grpc.close();
   }
 
-  createExperiment(request: tracking.CreateExperimentRequest): Promise<tracking.CreateExperimentResponse> {
-    return unary((r, m) => this.service.createExperiment(r, m), request);
+  call<K extends keyof Client>(method: K, request: RequestOf<K>): Promise<ResponseOf<K>> {
+    const fn = this.service[method] as unknown as (
+      req: RequestOf<K>,
+      metadata: import('@grpc/grpc-js').Metadata | undefined,
+    ) => import('rxjs').Observable<ResponseOf<K>>;
+    return unary((r, m) => fn.call(this.service, r, m), request);
   }
 }

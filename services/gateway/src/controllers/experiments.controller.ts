@@ -11,14 +11,14 @@ export class ExperimentsController {
 
   @Get('experiments/get')
   get(@Query() query: unknown): Promise<tracking.GetExperimentResponse> {
-    return this.tracking.getExperiment(parseRequest(getExperimentQuery, query));
+    return this.tracking.call('getExperiment', parseRequest(getExperimentQuery, query));
   }
 
   @Post('experiments/create')
   @HttpCode(200)
   create(@Body() body: unknown): Promise<tracking.CreateExperimentResponse> {
     const request = parseRequest(createExperimentBody, body);
-    return this.tracking.createExperiment({
+    return this.tracking.call('createExperiment', {
       name: request.name,
       artifact_location: request.artifact_location ?? '',
       tags: request.tags ?? [],

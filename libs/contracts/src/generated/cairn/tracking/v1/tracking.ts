@@ -16,7 +16,9 @@ export const protobufFileName = "cairn/tracking/v1/tracking.proto";
 /**
  * Tracking service contract: experiments, runs, metrics, params, tags,
  * datasets and logged models. Field names follow MLflow's service.proto so
- * the gateway maps MLflow JSON to these messages without renaming.
+ * the gateway maps MLflow JSON to these messages without renaming. MLflow's
+ * enums travel as their names in strings (RUNNING, ACTIVE_ONLY, ...), exactly
+ * as they appear in MLflow's JSON; the tracking service validates them.
  */
 
 export interface ExperimentTag {
@@ -34,11 +36,152 @@ export interface Experiment {
   tags: ExperimentTag[];
 }
 
+export interface Metric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  dataset_name?: string | undefined;
+  dataset_digest?: string | undefined;
+  model_id?: string | undefined;
+  run_id?: string | undefined;
+}
+
+export interface Param {
+  key: string;
+  value: string;
+}
+
+export interface RunTag {
+  key: string;
+  value: string;
+}
+
+export interface RunInfo {
+  run_id: string;
+  run_uuid: string;
+  run_name: string;
+  experiment_id: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time?: number | undefined;
+  artifact_uri: string;
+  lifecycle_stage: string;
+}
+
+export interface RunData {
+  metrics: Metric[];
+  params: Param[];
+  tags: RunTag[];
+}
+
+export interface InputTag {
+  key: string;
+  value: string;
+}
+
+export interface Dataset {
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema?: string | undefined;
+  profile?: string | undefined;
+}
+
+export interface DatasetInput {
+  tags: InputTag[];
+  dataset?: Dataset | undefined;
+}
+
+export interface ModelInput {
+  model_id: string;
+}
+
+export interface ModelOutput {
+  model_id: string;
+  step: number;
+}
+
+export interface RunInputs {
+  dataset_inputs: DatasetInput[];
+  model_inputs: ModelInput[];
+}
+
+export interface RunOutputs {
+  model_outputs: ModelOutput[];
+}
+
+export interface Run {
+  info?: RunInfo | undefined;
+  data?: RunData | undefined;
+  inputs?: RunInputs | undefined;
+  outputs?: RunOutputs | undefined;
+}
+
+export interface MetricWithRunId {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  run_id: string;
+}
+
+export interface LoggedModelTag {
+  key: string;
+  value: string;
+}
+
+export interface LoggedModelParameter {
+  key: string;
+  value: string;
+}
+
+export interface LoggedModelRegistrationInfo {
+  name: string;
+  version: number;
+}
+
+export interface LoggedModelInfo {
+  model_id: string;
+  experiment_id: string;
+  name: string;
+  creation_timestamp_ms: number;
+  last_updated_timestamp_ms: number;
+  artifact_uri: string;
+  /** LOGGED_MODEL_PENDING, LOGGED_MODEL_READY, LOGGED_MODEL_UPLOAD_FAILED. */
+  status: string;
+  model_type?: string | undefined;
+  source_run_id?: string | undefined;
+  status_message?: string | undefined;
+  tags: LoggedModelTag[];
+  registrations: LoggedModelRegistrationInfo[];
+}
+
+export interface LoggedModelData {
+  params: LoggedModelParameter[];
+  metrics: Metric[];
+}
+
+export interface LoggedModel {
+  info?: LoggedModelInfo | undefined;
+  data?: LoggedModelData | undefined;
+}
+
 export interface GetExperimentRequest {
   experiment_id: string;
 }
 
 export interface GetExperimentResponse {
+  experiment?: Experiment | undefined;
+}
+
+export interface GetExperimentByNameRequest {
+  experiment_name: string;
+}
+
+export interface GetExperimentByNameResponse {
   experiment?: Experiment | undefined;
 }
 
@@ -52,12 +195,412 @@ export interface CreateExperimentResponse {
   experiment_id: string;
 }
 
+export interface SearchExperimentsRequest {
+  max_results: number;
+  page_token: string;
+  filter: string;
+  order_by: string[];
+  /** ACTIVE_ONLY (default), DELETED_ONLY, ALL. */
+  view_type: string;
+}
+
+export interface SearchExperimentsResponse {
+  experiments: Experiment[];
+  next_page_token: string;
+}
+
+export interface DeleteExperimentRequest {
+  experiment_id: string;
+}
+
+export interface DeleteExperimentResponse {
+}
+
+export interface RestoreExperimentRequest {
+  experiment_id: string;
+}
+
+export interface RestoreExperimentResponse {
+}
+
+export interface UpdateExperimentRequest {
+  experiment_id: string;
+  new_name: string;
+}
+
+export interface UpdateExperimentResponse {
+}
+
+export interface SetExperimentTagRequest {
+  experiment_id: string;
+  key: string;
+  value: string;
+}
+
+export interface SetExperimentTagResponse {
+}
+
+export interface DeleteExperimentTagRequest {
+  experiment_id: string;
+  key: string;
+}
+
+export interface DeleteExperimentTagResponse {
+}
+
+export interface CreateRunRequest {
+  experiment_id: string;
+  user_id: string;
+  run_name: string;
+  start_time?: number | undefined;
+  tags: RunTag[];
+}
+
+export interface CreateRunResponse {
+  run?: Run | undefined;
+}
+
+export interface GetRunRequest {
+  run_id: string;
+}
+
+export interface GetRunResponse {
+  run?: Run | undefined;
+}
+
+export interface UpdateRunRequest {
+  run_id: string;
+  status: string;
+  end_time?: number | undefined;
+  run_name: string;
+}
+
+export interface UpdateRunResponse {
+  run_info?: RunInfo | undefined;
+}
+
+export interface DeleteRunRequest {
+  run_id: string;
+}
+
+export interface DeleteRunResponse {
+}
+
+export interface RestoreRunRequest {
+  run_id: string;
+}
+
+export interface RestoreRunResponse {
+}
+
+export interface LogMetricRequest {
+  run_id: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  model_id?: string | undefined;
+  dataset_name?: string | undefined;
+  dataset_digest?: string | undefined;
+}
+
+export interface LogMetricResponse {
+}
+
+export interface LogParamRequest {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+export interface LogParamResponse {
+}
+
+export interface SetTagRequest {
+  run_id: string;
+  key: string;
+  value: string;
+}
+
+export interface SetTagResponse {
+}
+
+export interface DeleteTagRequest {
+  run_id: string;
+  key: string;
+}
+
+export interface DeleteTagResponse {
+}
+
+export interface LogBatchRequest {
+  run_id: string;
+  metrics: Metric[];
+  params: Param[];
+  tags: RunTag[];
+}
+
+export interface LogBatchResponse {
+}
+
+export interface LogInputsRequest {
+  run_id: string;
+  datasets: DatasetInput[];
+  models: ModelInput[];
+}
+
+export interface LogInputsResponse {
+}
+
+export interface LogOutputsRequest {
+  run_id: string;
+  models: ModelOutput[];
+}
+
+export interface LogOutputsResponse {
+}
+
+export interface SearchRunsRequest {
+  experiment_ids: string[];
+  filter: string;
+  /** ACTIVE_ONLY (default), DELETED_ONLY, ALL. */
+  run_view_type: string;
+  max_results: number;
+  order_by: string[];
+  page_token: string;
+}
+
+export interface SearchRunsResponse {
+  runs: Run[];
+  next_page_token: string;
+}
+
+/**
+ * Resolves a run to its experiment and artifact root (the artifacts proxy and
+ * permission checks use it).
+ */
+export interface GetRunArtifactRootRequest {
+  run_id: string;
+}
+
+export interface GetRunArtifactRootResponse {
+  experiment_id: string;
+  artifact_uri: string;
+}
+
+export interface GetMetricHistoryRequest {
+  run_id: string;
+  metric_key: string;
+  page_token: string;
+  max_results: number;
+}
+
+export interface GetMetricHistoryResponse {
+  metrics: Metric[];
+  next_page_token: string;
+}
+
+export interface GetMetricHistoryBulkRequest {
+  run_ids: string[];
+  metric_key: string;
+  max_results: number;
+}
+
+export interface GetMetricHistoryBulkResponse {
+  metrics: MetricWithRunId[];
+}
+
+export interface GetMetricHistoryBulkIntervalRequest {
+  run_ids: string[];
+  metric_key: string;
+  start_step?: number | undefined;
+  end_step?: number | undefined;
+  max_results: number;
+}
+
+export interface GetMetricHistoryBulkIntervalResponse {
+  metrics: MetricWithRunId[];
+}
+
+export interface CreateLoggedModelRequest {
+  experiment_id: string;
+  name: string;
+  model_type: string;
+  source_run_id: string;
+  params: LoggedModelParameter[];
+  tags: LoggedModelTag[];
+}
+
+export interface CreateLoggedModelResponse {
+  model?: LoggedModel | undefined;
+}
+
+export interface GetLoggedModelRequest {
+  model_id: string;
+}
+
+export interface GetLoggedModelResponse {
+  model?: LoggedModel | undefined;
+}
+
+export interface FinalizeLoggedModelRequest {
+  model_id: string;
+  status: string;
+}
+
+export interface FinalizeLoggedModelResponse {
+  model?: LoggedModel | undefined;
+}
+
+export interface DeleteLoggedModelRequest {
+  model_id: string;
+}
+
+export interface DeleteLoggedModelResponse {
+}
+
+export interface SearchLoggedModelsDataset {
+  dataset_name: string;
+  dataset_digest: string;
+}
+
+export interface SearchLoggedModelsOrderBy {
+  field_name: string;
+  ascending?: boolean | undefined;
+  dataset_name: string;
+  dataset_digest: string;
+}
+
+export interface SearchLoggedModelsRequest {
+  experiment_ids: string[];
+  filter: string;
+  datasets: SearchLoggedModelsDataset[];
+  max_results: number;
+  order_by: SearchLoggedModelsOrderBy[];
+  page_token: string;
+}
+
+export interface SearchLoggedModelsResponse {
+  models: LoggedModel[];
+  next_page_token: string;
+}
+
+export interface SetLoggedModelTagsRequest {
+  model_id: string;
+  tags: LoggedModelTag[];
+}
+
+export interface SetLoggedModelTagsResponse {
+  model?: LoggedModel | undefined;
+}
+
+export interface DeleteLoggedModelTagRequest {
+  model_id: string;
+  tag_key: string;
+}
+
+export interface DeleteLoggedModelTagResponse {
+}
+
+export interface LogLoggedModelParamsRequest {
+  model_id: string;
+  params: LoggedModelParameter[];
+}
+
+export interface LogLoggedModelParamsResponse {
+}
+
 export const CAIRN_TRACKING_V1_PACKAGE_NAME = "cairn.tracking.v1";
 
 export interface TrackingServiceClient {
   getExperiment(request: GetExperimentRequest, metadata?: Metadata): Observable<GetExperimentResponse>;
 
+  getExperimentByName(
+    request: GetExperimentByNameRequest,
+    metadata?: Metadata,
+  ): Observable<GetExperimentByNameResponse>;
+
   createExperiment(request: CreateExperimentRequest, metadata?: Metadata): Observable<CreateExperimentResponse>;
+
+  searchExperiments(request: SearchExperimentsRequest, metadata?: Metadata): Observable<SearchExperimentsResponse>;
+
+  deleteExperiment(request: DeleteExperimentRequest, metadata?: Metadata): Observable<DeleteExperimentResponse>;
+
+  restoreExperiment(request: RestoreExperimentRequest, metadata?: Metadata): Observable<RestoreExperimentResponse>;
+
+  updateExperiment(request: UpdateExperimentRequest, metadata?: Metadata): Observable<UpdateExperimentResponse>;
+
+  setExperimentTag(request: SetExperimentTagRequest, metadata?: Metadata): Observable<SetExperimentTagResponse>;
+
+  deleteExperimentTag(
+    request: DeleteExperimentTagRequest,
+    metadata?: Metadata,
+  ): Observable<DeleteExperimentTagResponse>;
+
+  createRun(request: CreateRunRequest, metadata?: Metadata): Observable<CreateRunResponse>;
+
+  getRun(request: GetRunRequest, metadata?: Metadata): Observable<GetRunResponse>;
+
+  updateRun(request: UpdateRunRequest, metadata?: Metadata): Observable<UpdateRunResponse>;
+
+  deleteRun(request: DeleteRunRequest, metadata?: Metadata): Observable<DeleteRunResponse>;
+
+  restoreRun(request: RestoreRunRequest, metadata?: Metadata): Observable<RestoreRunResponse>;
+
+  logMetric(request: LogMetricRequest, metadata?: Metadata): Observable<LogMetricResponse>;
+
+  logParam(request: LogParamRequest, metadata?: Metadata): Observable<LogParamResponse>;
+
+  setTag(request: SetTagRequest, metadata?: Metadata): Observable<SetTagResponse>;
+
+  deleteTag(request: DeleteTagRequest, metadata?: Metadata): Observable<DeleteTagResponse>;
+
+  logBatch(request: LogBatchRequest, metadata?: Metadata): Observable<LogBatchResponse>;
+
+  logInputs(request: LogInputsRequest, metadata?: Metadata): Observable<LogInputsResponse>;
+
+  logOutputs(request: LogOutputsRequest, metadata?: Metadata): Observable<LogOutputsResponse>;
+
+  searchRuns(request: SearchRunsRequest, metadata?: Metadata): Observable<SearchRunsResponse>;
+
+  getRunArtifactRoot(request: GetRunArtifactRootRequest, metadata?: Metadata): Observable<GetRunArtifactRootResponse>;
+
+  getMetricHistory(request: GetMetricHistoryRequest, metadata?: Metadata): Observable<GetMetricHistoryResponse>;
+
+  getMetricHistoryBulk(
+    request: GetMetricHistoryBulkRequest,
+    metadata?: Metadata,
+  ): Observable<GetMetricHistoryBulkResponse>;
+
+  getMetricHistoryBulkInterval(
+    request: GetMetricHistoryBulkIntervalRequest,
+    metadata?: Metadata,
+  ): Observable<GetMetricHistoryBulkIntervalResponse>;
+
+  createLoggedModel(request: CreateLoggedModelRequest, metadata?: Metadata): Observable<CreateLoggedModelResponse>;
+
+  getLoggedModel(request: GetLoggedModelRequest, metadata?: Metadata): Observable<GetLoggedModelResponse>;
+
+  finalizeLoggedModel(
+    request: FinalizeLoggedModelRequest,
+    metadata?: Metadata,
+  ): Observable<FinalizeLoggedModelResponse>;
+
+  deleteLoggedModel(request: DeleteLoggedModelRequest, metadata?: Metadata): Observable<DeleteLoggedModelResponse>;
+
+  searchLoggedModels(request: SearchLoggedModelsRequest, metadata?: Metadata): Observable<SearchLoggedModelsResponse>;
+
+  setLoggedModelTags(request: SetLoggedModelTagsRequest, metadata?: Metadata): Observable<SetLoggedModelTagsResponse>;
+
+  deleteLoggedModelTag(
+    request: DeleteLoggedModelTagRequest,
+    metadata?: Metadata,
+  ): Observable<DeleteLoggedModelTagResponse>;
+
+  logLoggedModelParams(
+    request: LogLoggedModelParamsRequest,
+    metadata?: Metadata,
+  ): Observable<LogLoggedModelParamsResponse>;
 }
 
 export interface TrackingServiceController {
@@ -66,15 +609,213 @@ export interface TrackingServiceController {
     metadata?: Metadata,
   ): Promise<GetExperimentResponse> | Observable<GetExperimentResponse> | GetExperimentResponse;
 
+  getExperimentByName(
+    request: GetExperimentByNameRequest,
+    metadata?: Metadata,
+  ): Promise<GetExperimentByNameResponse> | Observable<GetExperimentByNameResponse> | GetExperimentByNameResponse;
+
   createExperiment(
     request: CreateExperimentRequest,
     metadata?: Metadata,
   ): Promise<CreateExperimentResponse> | Observable<CreateExperimentResponse> | CreateExperimentResponse;
+
+  searchExperiments(
+    request: SearchExperimentsRequest,
+    metadata?: Metadata,
+  ): Promise<SearchExperimentsResponse> | Observable<SearchExperimentsResponse> | SearchExperimentsResponse;
+
+  deleteExperiment(
+    request: DeleteExperimentRequest,
+    metadata?: Metadata,
+  ): Promise<DeleteExperimentResponse> | Observable<DeleteExperimentResponse> | DeleteExperimentResponse;
+
+  restoreExperiment(
+    request: RestoreExperimentRequest,
+    metadata?: Metadata,
+  ): Promise<RestoreExperimentResponse> | Observable<RestoreExperimentResponse> | RestoreExperimentResponse;
+
+  updateExperiment(
+    request: UpdateExperimentRequest,
+    metadata?: Metadata,
+  ): Promise<UpdateExperimentResponse> | Observable<UpdateExperimentResponse> | UpdateExperimentResponse;
+
+  setExperimentTag(
+    request: SetExperimentTagRequest,
+    metadata?: Metadata,
+  ): Promise<SetExperimentTagResponse> | Observable<SetExperimentTagResponse> | SetExperimentTagResponse;
+
+  deleteExperimentTag(
+    request: DeleteExperimentTagRequest,
+    metadata?: Metadata,
+  ): Promise<DeleteExperimentTagResponse> | Observable<DeleteExperimentTagResponse> | DeleteExperimentTagResponse;
+
+  createRun(
+    request: CreateRunRequest,
+    metadata?: Metadata,
+  ): Promise<CreateRunResponse> | Observable<CreateRunResponse> | CreateRunResponse;
+
+  getRun(
+    request: GetRunRequest,
+    metadata?: Metadata,
+  ): Promise<GetRunResponse> | Observable<GetRunResponse> | GetRunResponse;
+
+  updateRun(
+    request: UpdateRunRequest,
+    metadata?: Metadata,
+  ): Promise<UpdateRunResponse> | Observable<UpdateRunResponse> | UpdateRunResponse;
+
+  deleteRun(
+    request: DeleteRunRequest,
+    metadata?: Metadata,
+  ): Promise<DeleteRunResponse> | Observable<DeleteRunResponse> | DeleteRunResponse;
+
+  restoreRun(
+    request: RestoreRunRequest,
+    metadata?: Metadata,
+  ): Promise<RestoreRunResponse> | Observable<RestoreRunResponse> | RestoreRunResponse;
+
+  logMetric(
+    request: LogMetricRequest,
+    metadata?: Metadata,
+  ): Promise<LogMetricResponse> | Observable<LogMetricResponse> | LogMetricResponse;
+
+  logParam(
+    request: LogParamRequest,
+    metadata?: Metadata,
+  ): Promise<LogParamResponse> | Observable<LogParamResponse> | LogParamResponse;
+
+  setTag(
+    request: SetTagRequest,
+    metadata?: Metadata,
+  ): Promise<SetTagResponse> | Observable<SetTagResponse> | SetTagResponse;
+
+  deleteTag(
+    request: DeleteTagRequest,
+    metadata?: Metadata,
+  ): Promise<DeleteTagResponse> | Observable<DeleteTagResponse> | DeleteTagResponse;
+
+  logBatch(
+    request: LogBatchRequest,
+    metadata?: Metadata,
+  ): Promise<LogBatchResponse> | Observable<LogBatchResponse> | LogBatchResponse;
+
+  logInputs(
+    request: LogInputsRequest,
+    metadata?: Metadata,
+  ): Promise<LogInputsResponse> | Observable<LogInputsResponse> | LogInputsResponse;
+
+  logOutputs(
+    request: LogOutputsRequest,
+    metadata?: Metadata,
+  ): Promise<LogOutputsResponse> | Observable<LogOutputsResponse> | LogOutputsResponse;
+
+  searchRuns(
+    request: SearchRunsRequest,
+    metadata?: Metadata,
+  ): Promise<SearchRunsResponse> | Observable<SearchRunsResponse> | SearchRunsResponse;
+
+  getRunArtifactRoot(
+    request: GetRunArtifactRootRequest,
+    metadata?: Metadata,
+  ): Promise<GetRunArtifactRootResponse> | Observable<GetRunArtifactRootResponse> | GetRunArtifactRootResponse;
+
+  getMetricHistory(
+    request: GetMetricHistoryRequest,
+    metadata?: Metadata,
+  ): Promise<GetMetricHistoryResponse> | Observable<GetMetricHistoryResponse> | GetMetricHistoryResponse;
+
+  getMetricHistoryBulk(
+    request: GetMetricHistoryBulkRequest,
+    metadata?: Metadata,
+  ): Promise<GetMetricHistoryBulkResponse> | Observable<GetMetricHistoryBulkResponse> | GetMetricHistoryBulkResponse;
+
+  getMetricHistoryBulkInterval(
+    request: GetMetricHistoryBulkIntervalRequest,
+    metadata?: Metadata,
+  ):
+    | Promise<GetMetricHistoryBulkIntervalResponse>
+    | Observable<GetMetricHistoryBulkIntervalResponse>
+    | GetMetricHistoryBulkIntervalResponse;
+
+  createLoggedModel(
+    request: CreateLoggedModelRequest,
+    metadata?: Metadata,
+  ): Promise<CreateLoggedModelResponse> | Observable<CreateLoggedModelResponse> | CreateLoggedModelResponse;
+
+  getLoggedModel(
+    request: GetLoggedModelRequest,
+    metadata?: Metadata,
+  ): Promise<GetLoggedModelResponse> | Observable<GetLoggedModelResponse> | GetLoggedModelResponse;
+
+  finalizeLoggedModel(
+    request: FinalizeLoggedModelRequest,
+    metadata?: Metadata,
+  ): Promise<FinalizeLoggedModelResponse> | Observable<FinalizeLoggedModelResponse> | FinalizeLoggedModelResponse;
+
+  deleteLoggedModel(
+    request: DeleteLoggedModelRequest,
+    metadata?: Metadata,
+  ): Promise<DeleteLoggedModelResponse> | Observable<DeleteLoggedModelResponse> | DeleteLoggedModelResponse;
+
+  searchLoggedModels(
+    request: SearchLoggedModelsRequest,
+    metadata?: Metadata,
+  ): Promise<SearchLoggedModelsResponse> | Observable<SearchLoggedModelsResponse> | SearchLoggedModelsResponse;
+
+  setLoggedModelTags(
+    request: SetLoggedModelTagsRequest,
+    metadata?: Metadata,
+  ): Promise<SetLoggedModelTagsResponse> | Observable<SetLoggedModelTagsResponse> | SetLoggedModelTagsResponse;
+
+  deleteLoggedModelTag(
+    request: DeleteLoggedModelTagRequest,
+    metadata?: Metadata,
+  ): Promise<DeleteLoggedModelTagResponse> | Observable<DeleteLoggedModelTagResponse> | DeleteLoggedModelTagResponse;
+
+  logLoggedModelParams(
+    request: LogLoggedModelParamsRequest,
+    metadata?: Metadata,
+  ): Promise<LogLoggedModelParamsResponse> | Observable<LogLoggedModelParamsResponse> | LogLoggedModelParamsResponse;
 }
 
 export function TrackingServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["getExperiment", "createExperiment"];
+    const grpcMethods: string[] = [
+      "getExperiment",
+      "getExperimentByName",
+      "createExperiment",
+      "searchExperiments",
+      "deleteExperiment",
+      "restoreExperiment",
+      "updateExperiment",
+      "setExperimentTag",
+      "deleteExperimentTag",
+      "createRun",
+      "getRun",
+      "updateRun",
+      "deleteRun",
+      "restoreRun",
+      "logMetric",
+      "logParam",
+      "setTag",
+      "deleteTag",
+      "logBatch",
+      "logInputs",
+      "logOutputs",
+      "searchRuns",
+      "getRunArtifactRoot",
+      "getMetricHistory",
+      "getMetricHistoryBulk",
+      "getMetricHistoryBulkInterval",
+      "createLoggedModel",
+      "getLoggedModel",
+      "finalizeLoggedModel",
+      "deleteLoggedModel",
+      "searchLoggedModels",
+      "setLoggedModelTags",
+      "deleteLoggedModelTag",
+      "logLoggedModelParams",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("TrackingService", method)(constructor.prototype[method], method, descriptor);

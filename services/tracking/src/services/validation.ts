@@ -1,0 +1,95 @@
+import * as path from 'node:path';
+import { CairnError } from '@cairn/contracts';
+
+/** MLflow's validation limits (mlflow/utils/validation.py), one place for the tracking service. */
+export const LIMITS = {
+  keyLength: 250,
+  paramValueLength: 6000,
+  runTagValueLength: 8000,
+  experimentTagValueLength: 5000,
+  experimentNameLength: 500,
+  batchMetrics: 1000,
+  batchParams: 100,
+  batchTags: 100,
+  batchTotal: 1000,
+  searchRunsMaxResults: 50_000,
+  searchExperimentsMaxResults: 50_000,
+  metricHistoryPage: 25_000,
+  bulkIntervalRunIds: 100,
+  bulkIntervalMaxResults: 2500,
+  datasetNameLength: 500,
+  datasetDigestLength: 36,
+  datasetSourceLength: 65_535,
+  datasetSchemaLength: 1_048_575,
+  datasetProfileLength: 16_384,
+  inputTagKeyLength: 255,
+  inputTagValueLength: 500,
+} as const;
+
+const KEY_PATTERN = /^[/\w.\- :]*$/;
+
+/** Run, experiment and metric keys: MLflow's character set, length, and path normalisation rules. */
+export function validateKey(kind: 'Metric name' | 'Param key' | 'Tag key', key: string): void {
+  const label = kind === 'Metric name' ? 'metric name' : kind === 'Param key' ? 'parameter name' : 'tag name';
+  if (key.length === 0) throw CairnError.invalidParameter(`Invalid ${label}: ''. Names must not be empty.`);
+  if (!KEY_PATTERN.test(key)) {
+    throw CairnError.invalidParameter(
+      `Invalid ${label}: '${key}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`,
+    );
+  }
+  const normalized = path.posix.normalize(key);
+  if (key.startsWith('/') || normalized !== key || normalized.startsWith('..')) {
+    throw CairnError.invalidParameter(
+      `Invalid ${label}: '${key}'. Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${normalized}'`,
+    );
+  }
+  validateLength(kind, key, LIMITS.keyLength);
+}
+
+export function validateLength(entity: string, value: string, limit: number): void {
+  if (value.length > limit) {
+    throw CairnError.invalidParameter(
+      `${entity} '${value.slice(0, 250)}' had length ${value.length}, which exceeded length limit of ${limit}`,
+    );
+  }
+}
+
+/** Non-empty required string parameter, with MLflow's wording. */
+export function requireValue(name: string, value: string | undefined): string {
+  if (value === undefined || value === '') {
+    throw CairnError.invalidParameter(
+      `Missing value for required parameter '${name}'. See the API docs for more information about request parameters.`,
+    );
+  }
+  return value;
+}
+
+/** A run id as MLflow issues them (32 lowercase hex), else RESOURCE_DOES_NOT_EXIST-style lookups would scan. */
+export function validateRunId(runId: string): string {
+  requireValue('run_id', runId);
+  if (!/^[a-zA-Z0-9][\w-]{0,255}$/.test(runId)) {
+    throw CairnError.invalidParameter(`Invalid run ID: '${runId.slice(0, 300)}'`);
+  }
+  return runId;
+}
+
+export function validateTimestamp(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw CairnError.invalidParameter(`Invalid value ${value} for parameter '${name}': expected a non-negative integer`);
+  }
+}
+
+export function validateStep(step: number): void {
+  if (!Number.isSafeInteger(step)) {
+    throw CairnError.invalidParameter(`Invalid value ${step} for parameter 'step': expected an integer`);
+  }
+}
+
+/** max_results: a positive integer up to the endpoint's limit (MLflow's message). */
+export function validateMaxResults(value: number, limit: number): void {
+  if (!Number.isInteger(value) || value <= 0 || value > limit) {
+    throw CairnError.invalidParameter(
+      `Invalid value for request parameter max_results. It must be at most ${limit}, but got value ${value}`,
+    );
+  }
+}
