@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CairnError } from '@cairn/contracts';
-import { parseRequest, queryString } from './request-parsing';
+import { parseRequest, queryString, wire } from './request-parsing';
 
 const schema = z.object({ name: z.string(), experiment_id: queryString.optional(), n: z.number().int().optional() });
 
@@ -33,5 +33,28 @@ describe('parseRequest', () => {
   it('rejects a body that is not an object as BAD_REQUEST', () => {
     expect(errorOf(() => parseRequest(schema, [1])).code).toBe('BAD_REQUEST');
     expect(errorOf(() => parseRequest(schema, null)).code).toBe('BAD_REQUEST');
+  });
+});
+
+describe('wire types', () => {
+  it('reads int64 from numbers and decimal strings', () => {
+    expect(wire.int64.parse('1700000000000')).toBe(1700000000000);
+    expect(wire.int64.parse(5)).toBe(5);
+    expect(wire.int64.safeParse('5.5').success).toBe(false);
+    expect(wire.int64.safeParse('9007199254740993').success).toBe(false);
+  });
+
+  it('reads protobuf JSON doubles', () => {
+    expect(wire.double.parse('NaN')).toBeNaN();
+    expect(wire.double.parse('-Infinity')).toBe(Number.NEGATIVE_INFINITY);
+    expect(wire.double.parse(0.5)).toBe(0.5);
+    expect(wire.double.safeParse('abc').success).toBe(false);
+  });
+
+  it('reads booleans and repeated query keys', () => {
+    expect(wire.bool.parse('true')).toBe(true);
+    expect(wire.repeated.parse('a')).toEqual(['a']);
+    expect(wire.repeated.parse(['a', 'b'])).toEqual(['a', 'b']);
+    expect(wire.repeated.parse(undefined)).toEqual([]);
   });
 });
