@@ -6,4 +6,4 @@ export * as artifacts from './generated/cairn/artifacts/v1/artifacts';
 export * as health from './generated/grpc/health/v1/health';
 
 /** The MLflow release whose REST API Cairn answers as (`GET /version`). */
-export const MLFLOW_COMPAT_VERSION = '3.18.0';
+export const MLFLOW_COMPAT_VERSION = '3.17.2';

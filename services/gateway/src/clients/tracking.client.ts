@@ -1,5 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ClientGrpcProxy } from '@nestjs/microservices';
+import { Metadata } from '@grpc/grpc-js';
+import { Observable } from 'rxjs';
 import { tracking } from '@cairn/contracts';
 import { unary } from './grpc-call';
 
@@ -7,7 +9,7 @@ export const TRACKING_GRPC = Symbol('TRACKING_GRPC');
 
 type Client = tracking.TrackingServiceClient;
 type RequestOf<K extends keyof Client> = Parameters<Client[K]>[0];
-type ResponseOf<K extends keyof Client> = ReturnType<Client[K]> extends import('rxjs').Observable<infer R> ? R : never;
+type ResponseOf<K extends keyof Client> = ReturnType<Client[K]> extends Observable<infer R> ? R : never;
 
 /** The gateway's handle on the tracking service: one typed unary call for every RPC. */
 @Injectable()
@@ -27,8 +29,8 @@ export class TrackingClient implements OnModuleInit, OnApplicationShutdown {
   call<K extends keyof Client>(method: K, request: RequestOf<K>): Promise<ResponseOf<K>> {
     const fn = this.service[method] as unknown as (
       req: RequestOf<K>,
-      metadata: import('@grpc/grpc-js').Metadata | undefined,
-    ) => import('rxjs').Observable<ResponseOf<K>>;
+      metadata: Metadata | undefined,
+    ) => Observable<ResponseOf<K>>;
     return unary((r, m) => fn.call(this.service, r, m), request);
   }
 }

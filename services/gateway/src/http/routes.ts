@@ -8,14 +8,6 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
  * NOT_IMPLEMENTED (listed in the README). Paths are relative to the prefixes.
  */
 export const NOT_BUILT_YET: [Method, string][] = [
-  ['GET', 'experiments/get-by-name'],
-  ['POST', 'experiments/search'],
-  ['GET', 'experiments/search'],
-  ['POST', 'experiments/delete'],
-  ['POST', 'experiments/restore'],
-  ['POST', 'experiments/update'],
-  ['POST', 'experiments/set-experiment-tag'],
-  ['POST', 'experiments/delete-experiment-tag'],
   ['POST', 'runs/create'],
   ['GET', 'runs/get'],
   ['POST', 'runs/update'],
