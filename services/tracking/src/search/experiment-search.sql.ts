@@ -29,6 +29,7 @@ const DEFAULT_ORDER = ['creation_time DESC', 'experiment_id ASC'];
 
 const EXPERIMENT_TABLES: EntityTables = {
   attributeColumn: (key) => `e.${key}`,
+  nullableAttributes: new Set(),
   tags: { table: 'tracking.experiment_tags', ownerColumn: 'experiment_id' },
 };
 
@@ -39,8 +40,8 @@ export function compileExperimentSearch(input: ExperimentSearchInput): SearchQue
   const order = parseExperimentOrderBy(input.orderBy?.length ? input.orderBy : DEFAULT_ORDER);
   const q = new QueryBuilder({ table: 'tracking.experiments', alias: 'e', idColumn: 'experiment_id' });
   applyViewType(q, 'e.lifecycle_stage', input.viewType);
-  const leftover = applyCommonConditions(q, EXPERIMENT_TABLES, conditions);
-  if (leftover.length > 0) throw unsupportedField(leftover[0].field);
+  const [leftover] = applyCommonConditions(q, EXPERIMENT_TABLES, conditions);
+  if (leftover) throw unsupportedField(leftover.field);
   for (const key of order) applyCommonOrderKey(q, EXPERIMENT_TABLES, key);
   if (!order.some(isExperimentId)) q.orderBy('e.experiment_id DESC');
   return q.build(input.maxResults, input.offset);

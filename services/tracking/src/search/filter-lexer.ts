@@ -74,7 +74,7 @@ export function tokenize(input: string): Token[] {
 }
 
 function readToken(input: string, pos: number, previous: Token | undefined): Token {
-  const ch = input[pos];
+  const ch = input.charAt(pos);
   if (ch === "'" || ch === '"') return readString(input, pos, ch);
   if (ch === '`') return readBacktick(input, pos);
   if (startsNumber(input, pos, previous)) return simple('number', matchAt(NUMBER, input, pos), pos);
@@ -91,9 +91,9 @@ function readToken(input: string, pos: number, previous: Token | undefined): Tok
 
 /** A '.' starts a number (".5") only where it cannot be a key separator ("metrics.5"). */
 function startsNumber(input: string, pos: number, previous: Token | undefined): boolean {
-  const ch = input[pos];
+  const ch = input.charAt(pos);
   if (ch >= '0' && ch <= '9') return true;
-  if (ch !== '.' || !/\d/.test(input[pos + 1] ?? '')) return false;
+  if (ch !== '.' || !/\d/.test(input.charAt(pos + 1))) return false;
   return !previous || previous.end !== pos || !['word', 'number', 'backtick', 'string'].includes(previous.kind);
 }
 
@@ -112,8 +112,8 @@ function readString(input: string, start: number, quote: string): Token {
   let value = '';
   let pos = start + 1;
   while (pos < input.length) {
-    const ch = input[pos];
-    const next = input[pos + 1];
+    const ch = input.charAt(pos);
+    const next = input.charAt(pos + 1);
     if (ch === '\\' && (next === quote || next === '\\')) {
       value += next === quote ? quote : '\\\\';
       pos += 2;

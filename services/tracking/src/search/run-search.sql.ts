@@ -10,6 +10,7 @@ import {
   joinKeyValueCondition,
   joinKeyValueForOrder,
   numericPredicate,
+  orderTerm,
   QueryBuilder,
   SearchQuery,
   stringPredicate,
@@ -43,9 +44,11 @@ const RUN_COLUMNS: Record<string, string> = {
 const LATEST_METRICS = { table: 'tracking.latest_metrics', ownerColumn: 'run_uuid' };
 
 const RUN_TABLES: EntityTables = {
-  attributeColumn: (key) => `r.${RUN_COLUMNS[key]}`,
-  params: { table: 'tracking.params', ownerColumn: 'run_uuid' },
-  tags: { table: 'tracking.tags', ownerColumn: 'run_uuid' },
+  attributeColumn: (key) => `r.${RUN_COLUMNS[key] ?? key}`,
+  nullableAttributes: new Set(['end_time']),
+  // Both are indexed on (key, left(value, 200)).
+  params: { table: 'tracking.params', ownerColumn: 'run_uuid', indexedValuePrefix: 200 },
+  tags: { table: 'tracking.tags', ownerColumn: 'run_uuid', indexedValuePrefix: 200 },
 };
 
 /**
@@ -100,11 +103,12 @@ function applyRunOrderKey(q: QueryBuilder, key: OrderKey): void {
   if (key.field.type !== 'metric') throw unsupportedField(key.field);
   const alias = joinKeyValueForOrder(q, LATEST_METRICS, key.field.key);
   q.orderBy(`CASE WHEN ${alias}.is_nan THEN 1 WHEN ${alias}.value IS NULL THEN 2 ELSE 0 END`);
-  q.orderBy(`${alias}.value ${key.ascending ? 'ASC' : 'DESC'}`);
+  q.orderBy(orderTerm(`${alias}.value`, key.ascending, false));
 }
 
 function applyRunTieBreakers(q: QueryBuilder, order: readonly OrderKey[]): void {
   const ordersByStartTime = order.some(({ field }) => field.type === 'attribute' && field.key === 'start_time');
-  if (!ordersByStartTime) q.orderBy('r.start_time DESC NULLS LAST');
+  // Matches the index runs (experiment_id, start_time DESC, run_uuid).
+  if (!ordersByStartTime) q.orderBy('r.start_time DESC');
   q.orderBy('r.run_uuid ASC');
 }

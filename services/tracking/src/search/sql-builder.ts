@@ -27,6 +27,11 @@ export interface RootTable {
 export interface KeyValueTable {
   table: string;
   ownerColumn: string;
+  /**
+   * Set when the table is indexed on (key, left(value, n)): equality then
+   * also compares the prefixes, so that index can drive the join.
+   */
+  indexedValuePrefix?: number;
 }
 
 type SqlCast = 'bigint' | 'numeric' | 'double precision' | 'text';
@@ -181,13 +186,21 @@ export function joinKeyValueForOrder(q: QueryBuilder, table: KeyValueTable, key:
   return alias;
 }
 
-export function orderTerm(expression: string, ascending: boolean): string {
-  return `${expression} ${ascending ? 'ASC' : 'DESC'} NULLS LAST`;
+/**
+ * Missing values sort last in both directions (MLflow). ASC already puts
+ * NULLs last in PostgreSQL; NOT NULL columns keep a plain DESC so that
+ * b-tree indexes declared `DESC` still match the ordering.
+ */
+export function orderTerm(expression: string, ascending: boolean, nullable = true): string {
+  if (ascending) return `${expression} ASC`;
+  return nullable ? `${expression} DESC NULLS LAST` : `${expression} DESC`;
 }
 
 /** How an entity maps attribute keys and key/value field types onto its tables. */
 export interface EntityTables {
   attributeColumn(key: string): string;
+  /** Attribute keys whose column may be NULL. */
+  nullableAttributes: ReadonlySet<string>;
   params?: KeyValueTable;
   tags?: KeyValueTable;
 }
@@ -202,17 +215,27 @@ export function applyCommonConditions(
   for (const cmp of conditions) {
     const table = keyValueTable(tables, cmp.field);
     if (cmp.field.type === 'attribute') q.where(attributePredicate(q, tables.attributeColumn(cmp.field.key), cmp));
-    else if (table) joinKeyValueCondition(q, table, cmp.field.key, (alias) => stringPredicate(q, `${alias}.value`, cmp));
+    else if (table) joinKeyValueCondition(q, table, cmp.field.key, (alias) => keyValuePredicate(q, table, alias, cmp));
     else remaining.push(cmp);
   }
   return remaining;
+}
+
+function keyValuePredicate(q: QueryBuilder, table: KeyValueTable, alias: string, cmp: FilterComparison): string {
+  const prefix = table.indexedValuePrefix;
+  if (cmp.comparator !== '=' || prefix === undefined || cmp.value.kind !== 'string') {
+    return stringPredicate(q, `${alias}.value`, cmp);
+  }
+  const value = q.bind(cmp.value.value, 'text');
+  return `left(${alias}.value, ${prefix}) = left(${value}, ${prefix}) AND ${alias}.value = ${value}`;
 }
 
 /** Applies attribute, param and tag order keys; returns false for keys the entity must handle. */
 export function applyCommonOrderKey(q: QueryBuilder, tables: EntityTables, key: OrderKey): boolean {
   const table = keyValueTable(tables, key.field);
   if (key.field.type === 'attribute') {
-    q.orderBy(orderTerm(tables.attributeColumn(key.field.key), key.ascending));
+    const nullable = tables.nullableAttributes.has(key.field.key);
+    q.orderBy(orderTerm(tables.attributeColumn(key.field.key), key.ascending, nullable));
     return true;
   }
   if (!table) return false;

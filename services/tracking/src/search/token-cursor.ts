@@ -36,14 +36,18 @@ export function quoteToken(token: Token): string {
 /** Sequential access to the tokens of one filter or order_by clause. */
 export class TokenCursor {
   private index = 0;
+  private readonly eof: Token;
 
   constructor(
     readonly source: string,
     private readonly tokens: readonly Token[],
-  ) {}
+  ) {
+    this.eof = { kind: 'eof', raw: '', value: '', start: source.length, end: source.length };
+  }
 
+  /** The token `ahead` positions on; past the end, the end-of-input token. */
   peek(ahead = 0): Token {
-    return this.tokens[Math.min(this.index + ahead, this.tokens.length - 1)];
+    return this.tokens[this.index + ahead] ?? this.eof;
   }
 
   next(): Token {
@@ -54,7 +58,7 @@ export class TokenCursor {
 
   /** The token just consumed. */
   previous(): Token {
-    return this.tokens[Math.max(this.index - 1, 0)];
+    return this.tokens[this.index - 1] ?? this.eof;
   }
 
   /** True when `next` follows `token` with no whitespace in between. */

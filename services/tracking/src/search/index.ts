@@ -1,0 +1,17 @@
+export { compileRunSearch, RUN_SEARCH_MAX_RESULTS } from './run-search.sql';
+export type { RunSearchInput } from './run-search.sql';
+export { compileExperimentSearch, EXPERIMENT_SEARCH_MAX_RESULTS } from './experiment-search.sql';
+export type { ExperimentSearchInput } from './experiment-search.sql';
+export { compileLoggedModelSearch } from './logged-model-search.sql';
+export type { LoggedModelDatasetFilter, LoggedModelSearchInput } from './logged-model-search.sql';
+export type { SearchQuery, ViewType } from './sql-builder';
+export { parseFilter } from './filter-parser';
+export type { FilterAst, FilterComparison, FilterValue } from './filter-parser';
+export { parseExperimentOrderBy, parseLoggedModelOrderBy, parseOrderByClause, parseRunOrderBy } from './order-by';
+export type { LoggedModelOrderByInput, LoggedModelOrderKey, OrderKey } from './order-by';
+export { EXPERIMENT_SEARCH_SPEC, LOGGED_MODEL_SEARCH_SPEC, RUN_SEARCH_SPEC } from './search-fields';
+export type { Comparator, EntitySpec, FieldType } from './search-fields';
+export type { FieldRef } from './token-cursor';
+export { tokenize } from './filter-lexer';
+export type { Token, TokenKind } from './filter-lexer';
+export { decodePageToken, encodePageToken } from './page-token';

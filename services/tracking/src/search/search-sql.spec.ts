@@ -1,0 +1,166 @@
+import { compileExperimentSearch } from './experiment-search.sql';
+import { compileLoggedModelSearch } from './logged-model-search.sql';
+import { compileRunSearch, RunSearchInput } from './run-search.sql';
+import { expectInvalid } from './search-test-helpers';
+
+const runInput = (over: Partial<RunSearchInput> = {}): RunSearchInput => ({
+  experimentIds: [1],
+  filter: '',
+  orderBy: [],
+  runViewType: 'ACTIVE_ONLY',
+  maxResults: 100,
+  offset: 0,
+  ...over,
+});
+
+const count = (sql: string, pattern: RegExp): number => (sql.match(pattern) ?? []).length;
+
+describe('compileRunSearch', () => {
+  it('compiles the default query: experiments, view, start_time DESC then run_uuid, LIMIT n+1', () => {
+    const { sql, params } = compileRunSearch(runInput({ experimentIds: [1, 2], maxResults: 10, offset: 20 }));
+    expect(sql).toBe(
+      [
+        'SELECT r.run_uuid',
+        'FROM tracking.runs r',
+        "WHERE r.experiment_id IN ($1::bigint, $2::bigint)\n  AND r.lifecycle_stage = 'active'",
+        'ORDER BY r.start_time DESC, r.run_uuid ASC',
+        'LIMIT $3::bigint OFFSET $4::bigint',
+      ].join('\n'),
+    );
+    expect(params).toEqual([1, 2, 11, 20]);
+  });
+
+  it('binds every user value as a parameter, never in the SQL text', () => {
+    const evil = "x'); DROP TABLE tracking.runs; --";
+    const { sql, params } = compileRunSearch(
+      runInput({
+        filter: `tags."${evil}" = '${evil.replace(/'/g, "''")}' AND params.p LIKE 'a%' AND metrics.m > 1e3 AND run_id IN ('a', 'b')`,
+        orderBy: ['tags.`a"b` DESC'],
+      }),
+    );
+    expect(sql).not.toContain('DROP');
+    expect(sql).not.toContain('a%');
+    expect(sql).not.toContain('1e3');
+    expect(params).toEqual(expect.arrayContaining([evil, 'a%', '1e3', 'a', 'b', 'a"b']));
+  });
+
+  it('uses one inner JOIN per metric/param/tag condition and EXISTS per dataset condition', () => {
+    const { sql } = compileRunSearch(
+      runInput({ filter: "metrics.a > 1 AND metrics.a < 5 AND params.p = 'x' AND tags.t != 'y' AND datasets.name = 'd'" }),
+    );
+    expect(count(sql, /^JOIN tracking\.latest_metrics f\d+ ON/gm)).toBe(2);
+    expect(count(sql, /^JOIN tracking\.params f\d+ ON/gm)).toBe(1);
+    expect(count(sql, /^JOIN tracking\.tags f\d+ ON/gm)).toBe(1);
+    expect(count(sql, /EXISTS \(SELECT 1 FROM tracking\.run_inputs/g)).toBe(1);
+    expect(sql).not.toContain('DISTINCT');
+  });
+
+  it('uses one LEFT JOIN per order key and keeps start_time/run_uuid tie-breakers', () => {
+    const { sql } = compileRunSearch(runInput({ orderBy: ['metrics.acc DESC', 'params.p', 'tags.t ASC', 'end_time DESC'] }));
+    expect(count(sql, /^LEFT JOIN /gm)).toBe(3);
+    expect(sql).toContain(
+      'ORDER BY CASE WHEN o1.is_nan THEN 1 WHEN o1.value IS NULL THEN 2 ELSE 0 END, o1.value DESC, ' +
+        'o2.value ASC, o3.value ASC, r.end_time DESC NULLS LAST, r.start_time DESC, r.run_uuid ASC',
+    );
+  });
+
+  it('lets the (key, left(value, 200)) indexes drive param/tag equality', () => {
+    const { sql, params } = compileRunSearch(runInput({ filter: "params.p = 'x' AND tags.t LIKE 'y%'" }));
+    expect(sql).toContain('JOIN tracking.params f1 ON f1.run_uuid = r.run_uuid AND f1.key = $2::text AND left(f1.value, 200) = left($3::text, 200) AND f1.value = $3::text');
+    expect(sql).toContain('JOIN tracking.tags f2 ON f2.run_uuid = r.run_uuid AND f2.key = $4::text AND f2.value LIKE $5::text');
+    expect(params.slice(1, 5)).toEqual(['p', 'x', 't', 'y%']);
+  });
+
+  it('does not repeat start_time when order_by names it', () => {
+    const { sql } = compileRunSearch(runInput({ orderBy: ['created ASC'] }));
+    expect(sql).toContain('ORDER BY r.start_time ASC, r.run_uuid ASC');
+  });
+
+  it('maps view types and an empty experiment list', () => {
+    expect(compileRunSearch(runInput({ runViewType: 'DELETED_ONLY' })).sql).toContain("r.lifecycle_stage = 'deleted'");
+    expect(compileRunSearch(runInput({ runViewType: 'ALL' })).sql).not.toContain('lifecycle_stage');
+    expect(compileRunSearch(runInput({ experimentIds: [] })).sql).toContain('WHERE FALSE');
+  });
+
+  it('casts integer literals to bigint and other numerals to numeric for bigint columns', () => {
+    expect(compileRunSearch(runInput({ filter: 'start_time > 5' })).sql).toContain('r.start_time > $2::bigint');
+    expect(compileRunSearch(runInput({ filter: 'start_time > 5.5' })).sql).toContain('r.start_time > $2::numeric');
+    expect(compileRunSearch(runInput({ filter: 'metrics.m > 5' })).sql).toContain('.value > $3::double precision');
+  });
+
+  it('validates paging and view type', () => {
+    expectInvalid(() => compileRunSearch(runInput({ maxResults: 0 })), 'It must be a positive integer, but got 0');
+    expectInvalid(() => compileRunSearch(runInput({ maxResults: 50_001 })), 'It must be at most 50000, but got 50001');
+    expectInvalid(() => compileRunSearch(runInput({ offset: -1 })), 'Invalid offset -1');
+    expectInvalid(() => compileRunSearch(runInput({ experimentIds: [1.5] })), "Invalid experiment id '1.5'");
+    expectInvalid(() => compileRunSearch(runInput({ runViewType: 'SOME' as 'ALL' })), "Invalid view type 'SOME'");
+  });
+
+  it('surfaces parse errors', () => {
+    expectInvalid(() => compileRunSearch(runInput({ filter: 'metrics.a > 1 OR metrics.b > 1' })), "'OR'");
+    expectInvalid(() => compileRunSearch(runInput({ orderBy: ['metrics.a SIDEWAYS'] })), 'Invalid ordering key');
+  });
+});
+
+describe('compileExperimentSearch', () => {
+  it('defaults to creation_time DESC, experiment_id ASC', () => {
+    const { sql, params } = compileExperimentSearch({ filter: '', orderBy: [], viewType: 'ALL', maxResults: 5, offset: 0 });
+    expect(sql).toBe(
+      [
+        'SELECT e.experiment_id',
+        'FROM tracking.experiments e',
+        'ORDER BY e.creation_time DESC, e.experiment_id ASC',
+        'LIMIT $1::bigint OFFSET $2::bigint',
+      ].join('\n'),
+    );
+    expect(params).toEqual([6, 0]);
+  });
+
+  it('joins tags and breaks ties on experiment_id DESC for custom orders', () => {
+    const { sql } = compileExperimentSearch({
+      filter: "tags.owner = 'me' AND name LIKE 'x%'",
+      orderBy: ['name'],
+      viewType: 'ACTIVE_ONLY',
+      maxResults: 5,
+      offset: 0,
+    });
+    expect(sql).toContain('JOIN tracking.experiment_tags f1 ON f1.experiment_id = e.experiment_id AND f1.key = $1::text AND f1.value = $2::text');
+    expect(sql).toContain('e.name LIKE $3::text');
+    expect(sql).toContain('ORDER BY e.name ASC, e.experiment_id DESC');
+  });
+});
+
+describe('compileLoggedModelSearch', () => {
+  const base = { experimentIds: [1], filter: '', orderBy: [], maxResults: 10, offset: 0 };
+
+  it('excludes deleted models and orders by creation_timestamp DESC, model_id ASC by default', () => {
+    const { sql } = compileLoggedModelSearch(base);
+    expect(sql).toContain("m.lifecycle_stage <> 'deleted'");
+    expect(sql).toContain('ORDER BY m.creation_timestamp DESC, m.model_id ASC');
+  });
+
+  it('filters metrics with EXISTS scoped to the requested datasets', () => {
+    const { sql, params } = compileLoggedModelSearch({
+      ...base,
+      filter: 'metrics.acc > 0.5',
+      datasets: [{ dataset_name: 'eval', dataset_digest: 'd1' }, { dataset_name: 'train' }],
+    });
+    expect(count(sql, /EXISTS \(SELECT 1 FROM tracking\.logged_model_metrics/g)).toBe(1);
+    expect(sql).toMatch(/\(\(lm\d+\.dataset_name = \$\d+::text AND lm\d+\.dataset_digest = \$\d+::text\) OR lm\d+\.dataset_name = \$\d+::text\)/);
+    expect(params).toEqual(expect.arrayContaining(['acc', '0.5', 'eval', 'd1', 'train']));
+  });
+
+  it('orders by the latest metric value through a LATERAL join', () => {
+    const { sql } = compileLoggedModelSearch({ ...base, orderBy: [{ field_name: 'metrics.acc', ascending: false, dataset_name: 'eval' }] });
+    expect(sql).toContain('LEFT JOIN LATERAL (SELECT lm.value FROM tracking.logged_model_metrics lm WHERE lm.model_id = m.model_id');
+    expect(sql).toContain('ORDER BY lm.timestamp DESC, lm.step DESC LIMIT 1) o1 ON TRUE');
+    expect(sql).toContain('ORDER BY o1.value DESC NULLS LAST, m.creation_timestamp DESC, m.model_id ASC');
+  });
+
+  it('requires dataset_name in datasets', () => {
+    expectInvalid(
+      () => compileLoggedModelSearch({ ...base, datasets: [{ dataset_digest: 'x' } as unknown as { dataset_name: string }] }),
+      '`dataset_name` in the `datasets` clause must be specified.',
+    );
+  });
+});
