@@ -62,5 +62,5 @@ export const wire = {
   /** bool: true/false, or "true"/"false" in a query string. */
   bool: z.preprocess((v: unknown) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean()),
   /** A query string's value list: a repeated key arrives as an array, a single one as a string. */
-  repeated: z.preprocess((v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string())),
+  repeated: z.preprocess((v: unknown): unknown => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(z.string())),
 };
