@@ -24,6 +24,128 @@ const millis = z.number().int().nonnegative();
 
 const metricSummary = z.object({ key: z.string(), value: z.number().nullable(), step: z.number().int(), timestamp: millis });
 
+/**
+ * Registry events (topic cairn.registry.v1, Kafka key = the registered model's
+ * name). Every one names the actor it was done for. Stages: None, Staging,
+ * Production, Archived.
+ */
+const modelName = z.string().min(1).max(1000);
+const versionNumber = z.string().regex(/^\d+$/);
+const stage = z.enum(['None', 'Staging', 'Production', 'Archived']);
+const actor = z.string().min(1).max(1000);
+const registryTag = z.object({ key: z.string(), value: z.string() });
+
+const REGISTRY_EVENT_SCHEMAS = {
+  'cairn.registry.registered_model.created.v1': z.object({
+    name: modelName,
+    description: z.string().nullable(),
+    tags: z.array(registryTag),
+    actor,
+  }),
+  'cairn.registry.registered_model.renamed.v1': z.object({ name: modelName, old_name: modelName, actor }),
+  'cairn.registry.registered_model.deleted.v1': z.object({ name: modelName, actor }),
+  'cairn.registry.model_version.created.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    source: z.string(),
+    run_id: z.string().nullable(),
+    model_id: z.string().nullable(),
+    status: z.enum(['PENDING_REGISTRATION', 'READY', 'FAILED_REGISTRATION']),
+    status_message: z.string().nullable(),
+    description: z.string().nullable(),
+    tags: z.array(registryTag),
+    actor,
+  }),
+  /** PENDING_REGISTRATION → READY / FAILED_REGISTRATION once the files are checked later. */
+  'cairn.registry.model_version.status_changed.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    status: z.enum(['READY', 'FAILED_REGISTRATION']),
+    status_message: z.string().nullable(),
+  }),
+  /** Its tags, aliases (each with its own alias.deleted event) and activity went with it. */
+  'cairn.registry.model_version.deleted.v1': z.object({ name: modelName, version: versionNumber, actor }),
+  /** The event CI/CD hooks and serving react to. `archived_versions`: moved to Archived by the same transition. */
+  'cairn.registry.model_version.stage_transitioned.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    from_stage: stage,
+    to_stage: stage,
+    actor,
+    archived_versions: z.array(z.object({ version: versionNumber, from_stage: stage })),
+    /** How it happened: a direct transition, or the approval of a transition request. */
+    via: z.enum(['transition', 'approved_request']),
+    comment: z.string().nullable(),
+  }),
+  'cairn.registry.transition_request.created.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    request_id: id,
+    from_stage: stage,
+    to_stage: stage,
+    actor,
+    comment: z.string().nullable(),
+  }),
+  'cairn.registry.transition_request.approved.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    request_ids: z.array(id).min(1),
+    to_stage: stage,
+    actor,
+    comment: z.string().nullable(),
+  }),
+  'cairn.registry.transition_request.rejected.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    request_ids: z.array(id).min(1),
+    to_stage: stage,
+    actor,
+    comment: z.string().nullable(),
+  }),
+  'cairn.registry.transition_request.cancelled.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    request_id: id,
+    to_stage: stage,
+    creator: actor,
+    actor,
+    comment: z.string().nullable(),
+  }),
+  'cairn.registry.comment.created.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    comment_id: id,
+    comment: z.string(),
+    actor,
+  }),
+  'cairn.registry.model_version_tag.set.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    key: z.string().min(1),
+    value: z.string(),
+    actor,
+  }),
+  'cairn.registry.model_version_tag.deleted.v1': z.object({
+    name: modelName,
+    version: versionNumber,
+    key: z.string().min(1),
+    actor,
+  }),
+  'cairn.registry.model_version_alias.set.v1': z.object({
+    name: modelName,
+    alias: z.string().min(1),
+    version: versionNumber,
+    previous_version: versionNumber.nullable(),
+    actor,
+  }),
+  'cairn.registry.model_version_alias.deleted.v1': z.object({
+    name: modelName,
+    alias: z.string().min(1),
+    version: versionNumber,
+    actor,
+  }),
+} as const;
+
 /** One schema per event type, checked when an event is produced and when it is consumed. */
 export const EVENT_SCHEMAS = {
   'cairn.tracking.experiment.created.v1': z.object({
@@ -48,6 +170,12 @@ export const EVENT_SCHEMAS = {
     end_time: millis,
     latest_metrics: z.array(metricSummary).max(1000),
   }),
+  'cairn.tracking.logged_model.created.v1': z.object({
+    experiment_id: id,
+    model_id: id,
+    name: z.string().min(1),
+  }),
+  ...REGISTRY_EVENT_SCHEMAS,
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;

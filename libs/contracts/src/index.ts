@@ -3,6 +3,7 @@ export * from './events';
 export * from './proto';
 export * as tracking from './generated/cairn/tracking/v1/tracking';
 export * as artifacts from './generated/cairn/artifacts/v1/artifacts';
+export * as registry from './generated/cairn/registry/v1/registry';
 export * as health from './generated/grpc/health/v1/health';
 
 /** The MLflow release whose REST API Cairn answers as (`GET /version`). */

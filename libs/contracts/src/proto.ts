@@ -25,7 +25,7 @@ export const HEALTH_PACKAGE: GrpcPackage = { packages: ['grpc.health.v1'], files
 export const GRPC_PACKAGES = {
   tracking: { packages: ['cairn.tracking.v1'], files: ['cairn/tracking/v1/tracking.proto'] },
   artifacts: { packages: ['cairn.artifacts.v1'], files: ['cairn/artifacts/v1/artifacts.proto'] },
-  registry: { packages: [], files: [] },
+  registry: { packages: ['cairn.registry.v1'], files: ['cairn/registry/v1/registry.proto'] },
   serving: { packages: [], files: [] },
 } as const satisfies Record<string, GrpcPackage>;
 

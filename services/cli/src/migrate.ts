@@ -1,13 +1,14 @@
 import { loadConfig } from '@cairn/config';
 import { createLogger } from '@cairn/observability';
 import { closeAllPGlite, createDataSource, runMigrations } from '@cairn/persistence';
+import { registryPersistence } from '../../registry/src/bootstrap';
 import { trackingPersistence } from '../../tracking/src/bootstrap';
 
 /** Applies every service's pending migrations and exits (Helm hook Job, compose one-shot). */
 export async function migrateAll(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env, { service: 'all' });
   const logger = createLogger('migrate', config.logLevel);
-  for (const options of [trackingPersistence]) {
+  for (const options of [trackingPersistence, registryPersistence]) {
     const dataSource = await createDataSource(config.database, { ...options, applicationName: 'cairn-migrate' });
     try {
       const applied = await runMigrations(dataSource, options.schema, config.database);

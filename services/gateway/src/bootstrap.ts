@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { LogController } from 'fastify';
+import { errorCodes, LogController } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CairnConfig } from '@cairn/config';
@@ -12,10 +12,13 @@ import {
   requestIdFrom,
   runWithRequestId,
 } from '@cairn/observability';
+import { STREAMED_UPLOAD_ROUTES } from './controllers/artifacts.controller';
 import { GatewayModule } from './gateway.module';
 import { MLFLOW_PREFIXES, NOT_BUILT_YET, NOT_BUILT_YET_ABSOLUTE } from './http/routes';
 
 const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+/** Internal content type that marks an artifact upload body to be handed over as a raw stream. */
+const ARTIFACT_STREAM = 'application/x-cairn-artifact-stream';
 
 /** Starts the gateway: the only public HTTP surface. */
 export async function bootstrapGateway(config: CairnConfig, logger: Logger): Promise<NestFastifyApplication> {
@@ -31,6 +34,18 @@ export async function bootstrapGateway(config: CairnConfig, logger: Logger): Pro
   const fastify = adapter.getInstance();
   // MLflow takes JSON only: any other content type on a body is INVALID_PARAMETER_VALUE.
   fastify.removeContentTypeParser('text/plain');
+  // Artifact uploads (and only they) take a body of any type, unparsed and unbounded, as a stream: their
+  // content type is swapped for an internal one before parsing, whose parser passes the request through.
+  const isStreamedUpload = (method: string, url: string | undefined): boolean =>
+    STREAMED_UPLOAD_ROUTES.has(`${method} ${url ?? ''}`);
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    if (isStreamedUpload(request.method, request.routeOptions.url)) request.raw.headers['content-type'] = ARTIFACT_STREAM;
+    done(null, payload);
+  });
+  fastify.addContentTypeParser(ARTIFACT_STREAM, (request, payload, done) => {
+    if (isStreamedUpload(request.method, request.routeOptions.url)) done(null, payload);
+    else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(ARTIFACT_STREAM), undefined);
+  });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
     runWithRequestId(request.id, done);

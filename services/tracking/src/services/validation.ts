@@ -93,3 +93,62 @@ export function validateMaxResults(value: number, limit: number): void {
     );
   }
 }
+
+/** log-batch size limits, checked per kind then in total (MLflow's wording). */
+export function validateBatchLimits(metrics: number, params: number, tags: number): void {
+  const check = (entity: string, limit: number, length: number): void => {
+    if (length > limit) {
+      throw CairnError.invalidParameter(
+        `A batch logging request can contain at most ${limit} ${entity}. Got ${length} ${entity}. ` +
+          `Please split up ${entity} across multiple requests and try again.`,
+      );
+    }
+  };
+  check('metrics', LIMITS.batchMetrics, metrics);
+  check('params', LIMITS.batchParams, params);
+  check('tags', LIMITS.batchTags, tags);
+  check('metrics, params, and tags', LIMITS.batchTotal, metrics + params + tags);
+}
+
+/** A metric's timestamp and step (the key is checked with validateKey). */
+export function validateMetricNumbers(key: string, value: number, timestamp: number, step: number): void {
+  if (typeof value !== 'number') {
+    throw CairnError.invalidParameter(
+      `Got invalid value ${String(value)} for metric '${key}' (timestamp=${timestamp}). Please specify value as a valid double (64-bit floating point)`,
+    );
+  }
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+    throw CairnError.invalidParameter(
+      `Got invalid timestamp ${timestamp} for metric '${key}' (value=${value}). Timestamp must be a nonnegative long (64-bit integer) `,
+    );
+  }
+  if (!Number.isSafeInteger(step)) {
+    throw CairnError.invalidParameter(
+      `Got invalid step ${step} for metric '${key}' (value=${value}). Step must be a valid long (64-bit integer).`,
+    );
+  }
+}
+
+/** A dataset input of log-inputs: required fields and MLflow's size limits. */
+export function validateDatasetInput(input: {
+  dataset?: { name: string; digest: string; source_type: string; source: string; schema?: string | undefined; profile?: string | undefined } | undefined;
+  tags: { key: string; value: string }[];
+}): void {
+  const dataset = input.dataset;
+  if (!dataset) throw CairnError.invalidParameter('Dataset cannot be None');
+  for (const field of ['name', 'digest', 'source_type', 'source'] as const) {
+    if (!dataset[field]) throw CairnError.invalidParameter(`Dataset ${field} cannot be None`);
+  }
+  const tooLong = (field: string, limit: number): CairnError =>
+    CairnError.invalidParameter(`'${field}' exceeds the maximum length of ${limit} characters`);
+  if (dataset.name.length > LIMITS.datasetNameLength) throw tooLong('name', LIMITS.datasetNameLength);
+  if (dataset.digest.length > LIMITS.datasetDigestLength) throw tooLong('digest', LIMITS.datasetDigestLength);
+  if (dataset.source.length > LIMITS.datasetSourceLength) throw tooLong('source', LIMITS.datasetSourceLength);
+  if ((dataset.schema?.length ?? 0) > LIMITS.datasetSchemaLength) throw tooLong('schema', LIMITS.datasetSchemaLength);
+  if ((dataset.profile?.length ?? 0) > LIMITS.datasetProfileLength) throw tooLong('profile', LIMITS.datasetProfileLength);
+  for (const tag of input.tags) {
+    if (!tag.key) throw CairnError.invalidParameter('InputTag key cannot be None');
+    if (tag.key.length > LIMITS.inputTagKeyLength) throw tooLong('key', LIMITS.inputTagKeyLength);
+    if (tag.value.length > LIMITS.inputTagValueLength) throw tooLong('value', LIMITS.inputTagValueLength);
+  }
+}

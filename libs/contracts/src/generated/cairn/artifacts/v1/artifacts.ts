@@ -16,6 +16,18 @@ export const protobufFileName = "cairn/artifacts/v1/artifacts.proto";
 /**
  * Artifacts service contract: artifact roots and files behind one interface
  * (S3 through the minio client, or the local filesystem).
+ *
+ * Every `path` is a key relative to the root of the artifact store, with '/'
+ * as the only separator, exactly as it appears after
+ * /api/2.0/mlflow-artifacts/artifacts/ (for example
+ * "3/0123456789abcdef0123456789abcdef/artifacts/model/MLmodel"). The service
+ * normalises and confines it again whatever the caller checked: "..",
+ * absolute paths, NUL and other control bytes, backslashes and the reserved
+ * top-level name ".cairn" are INVALID_PARAMETER_VALUE.
+ *
+ * Bytes travel in streamed messages of at most 1 MiB (senders use 512 KiB);
+ * both sides honour HTTP/2 flow control, so a slow reader slows the writer
+ * instead of growing a buffer.
  */
 
 export interface GetStoreInfoRequest {
@@ -26,12 +38,229 @@ export interface GetStoreInfoResponse {
   backend: string;
   /** Bucket (S3) or directory (filesystem) holding the artifacts. */
   location: string;
+  /** True when the backend can presign GET/PUT URLs (and multipart parts). */
+  presigned_urls: boolean;
+}
+
+export interface UploadHeader {
+  path: string;
+  /**
+   * The declared size (HTTP Content-Length). When set, a stream that ends
+   * short or runs long fails and nothing is stored.
+   */
+  content_length?:
+    | number
+    | undefined;
+  /** Stored as the object's content type where the backend keeps one. */
+  content_type: string;
+}
+
+/**
+ * Client stream: the first message carries `header`; every message may carry
+ * bytes in `chunk`, in order. Half-close commits the file atomically; a
+ * cancelled or failed call leaves nothing visible.
+ */
+export interface UploadRequest {
+  header?: UploadHeader | undefined;
+  chunk: Uint8Array;
+}
+
+export interface UploadResponse {
+  /** Bytes stored. */
+  size: number;
+}
+
+/**
+ * One HTTP byte range: `bytes=<start>-<end>` (end inclusive),
+ * `bytes=<start>-` (start only) or `bytes=-<suffix_length>`.
+ */
+export interface ByteRange {
+  start?: number | undefined;
+  end?: number | undefined;
+  suffix_length?: number | undefined;
+}
+
+export interface DownloadRequest {
+  path: string;
+  /** Absent: the whole file. */
+  range?: ByteRange | undefined;
+}
+
+export interface DownloadHeader {
+  /** Size of the whole file. */
+  file_size: number;
+  /** First byte served and the number of bytes that follow. */
+  offset: number;
+  length: number;
+  /** True when a range was asked for and is served (HTTP 206). */
+  partial: boolean;
+  /** False when the asked range lies outside the file (HTTP 416); no bytes follow. */
+  range_satisfiable: boolean;
+}
+
+/** Server stream: the first message carries `header`, then `chunk`s in order. */
+export interface DownloadResponse {
+  header?: DownloadHeader | undefined;
+  chunk: Uint8Array;
+}
+
+export interface ListArtifactsRequest {
+  /** The directory to list; empty for the store root. */
+  path: string;
+}
+
+export interface FileInfo {
+  /** The entry's name inside the listed directory (no '/'). */
+  path: string;
+  is_dir: boolean;
+  /** Files only. */
+  file_size?: number | undefined;
+}
+
+export interface ListArtifactsResponse {
+  /**
+   * Direct children, sorted by path. A missing directory, or a path naming a
+   * file, lists as empty (as MLflow does).
+   */
+  files: FileInfo[];
+}
+
+export interface DeleteArtifactsRequest {
+  /**
+   * A file, or a directory/prefix removed with everything below it. Deleting
+   * what does not exist succeeds (as MLflow does). The store root cannot be
+   * deleted.
+   */
+  path: string;
+}
+
+export interface DeleteArtifactsResponse {
+}
+
+export interface CreateMultipartUploadRequest {
+  /** The file the parts assemble into. */
+  path: string;
+  /** 1..10000. */
+  num_parts: number;
+  /** Lifetime of presigned part URLs (default 3600 s). */
+  expires_in_seconds: number;
+}
+
+export interface MultipartUploadCredential {
+  part_number: number;
+  /**
+   * A presigned URL to PUT the part to. Empty when the backend cannot presign:
+   * parts then go through UploadPart (the gateway hands out its own URLs).
+   */
+  url: string;
+  headers: { [key: string]: string };
+}
+
+export interface MultipartUploadCredential_HeadersEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateMultipartUploadResponse {
+  upload_id: string;
+  credentials: MultipartUploadCredential[];
+}
+
+export interface UploadPartHeader {
+  path: string;
+  upload_id: string;
+  /** 1..10000. */
+  part_number: number;
+  content_length?: number | undefined;
+}
+
+/** Client stream, as Upload: `header` first, then `chunk`s. */
+export interface UploadPartRequest {
+  header?: UploadPartHeader | undefined;
+  chunk: Uint8Array;
+}
+
+export interface UploadPartResponse {
+  /** Quoted, as S3 answers it; Complete takes it back. */
+  etag: string;
+}
+
+export interface CompletedPart {
+  part_number: number;
+  etag: string;
+}
+
+export interface CompleteMultipartUploadRequest {
+  path: string;
+  upload_id: string;
+  /** Ascending part numbers; each etag as UploadPart (or the presigned PUT) returned it. */
+  parts: CompletedPart[];
+}
+
+export interface CompleteMultipartUploadResponse {
+}
+
+export interface AbortMultipartUploadRequest {
+  path: string;
+  upload_id: string;
+}
+
+export interface AbortMultipartUploadResponse {
+}
+
+export interface GetPresignedUrlRequest {
+  path: string;
+  /** "GET" or "PUT". */
+  method: string;
+  /** 1..604800; default 300. */
+  expires_in_seconds: number;
+}
+
+export interface GetPresignedUrlResponse {
+  url: string;
+  headers: { [key: string]: string };
+  /** GET only: the size of the file. */
+  file_size?: number | undefined;
+}
+
+export interface GetPresignedUrlResponse_HeadersEntry {
+  key: string;
+  value: string;
 }
 
 export const CAIRN_ARTIFACTS_V1_PACKAGE_NAME = "cairn.artifacts.v1";
 
 export interface ArtifactsServiceClient {
   getStoreInfo(request: GetStoreInfoRequest, metadata?: Metadata): Observable<GetStoreInfoResponse>;
+
+  upload(request: Observable<UploadRequest>, metadata?: Metadata): Observable<UploadResponse>;
+
+  download(request: DownloadRequest, metadata?: Metadata): Observable<DownloadResponse>;
+
+  listArtifacts(request: ListArtifactsRequest, metadata?: Metadata): Observable<ListArtifactsResponse>;
+
+  deleteArtifacts(request: DeleteArtifactsRequest, metadata?: Metadata): Observable<DeleteArtifactsResponse>;
+
+  createMultipartUpload(
+    request: CreateMultipartUploadRequest,
+    metadata?: Metadata,
+  ): Observable<CreateMultipartUploadResponse>;
+
+  uploadPart(request: Observable<UploadPartRequest>, metadata?: Metadata): Observable<UploadPartResponse>;
+
+  completeMultipartUpload(
+    request: CompleteMultipartUploadRequest,
+    metadata?: Metadata,
+  ): Observable<CompleteMultipartUploadResponse>;
+
+  abortMultipartUpload(
+    request: AbortMultipartUploadRequest,
+    metadata?: Metadata,
+  ): Observable<AbortMultipartUploadResponse>;
+
+  /** Unsupported backends (the filesystem) answer NOT_IMPLEMENTED. */
+
+  getPresignedUrl(request: GetPresignedUrlRequest, metadata?: Metadata): Observable<GetPresignedUrlResponse>;
 }
 
 export interface ArtifactsServiceController {
@@ -39,17 +268,73 @@ export interface ArtifactsServiceController {
     request: GetStoreInfoRequest,
     metadata?: Metadata,
   ): Promise<GetStoreInfoResponse> | Observable<GetStoreInfoResponse> | GetStoreInfoResponse;
+
+  upload(
+    request: Observable<UploadRequest>,
+    metadata?: Metadata,
+  ): Promise<UploadResponse> | Observable<UploadResponse> | UploadResponse;
+
+  download(request: DownloadRequest, metadata?: Metadata): Observable<DownloadResponse>;
+
+  listArtifacts(
+    request: ListArtifactsRequest,
+    metadata?: Metadata,
+  ): Promise<ListArtifactsResponse> | Observable<ListArtifactsResponse> | ListArtifactsResponse;
+
+  deleteArtifacts(
+    request: DeleteArtifactsRequest,
+    metadata?: Metadata,
+  ): Promise<DeleteArtifactsResponse> | Observable<DeleteArtifactsResponse> | DeleteArtifactsResponse;
+
+  createMultipartUpload(
+    request: CreateMultipartUploadRequest,
+    metadata?: Metadata,
+  ): Promise<CreateMultipartUploadResponse> | Observable<CreateMultipartUploadResponse> | CreateMultipartUploadResponse;
+
+  uploadPart(
+    request: Observable<UploadPartRequest>,
+    metadata?: Metadata,
+  ): Promise<UploadPartResponse> | Observable<UploadPartResponse> | UploadPartResponse;
+
+  completeMultipartUpload(
+    request: CompleteMultipartUploadRequest,
+    metadata?: Metadata,
+  ):
+    | Promise<CompleteMultipartUploadResponse>
+    | Observable<CompleteMultipartUploadResponse>
+    | CompleteMultipartUploadResponse;
+
+  abortMultipartUpload(
+    request: AbortMultipartUploadRequest,
+    metadata?: Metadata,
+  ): Promise<AbortMultipartUploadResponse> | Observable<AbortMultipartUploadResponse> | AbortMultipartUploadResponse;
+
+  /** Unsupported backends (the filesystem) answer NOT_IMPLEMENTED. */
+
+  getPresignedUrl(
+    request: GetPresignedUrlRequest,
+    metadata?: Metadata,
+  ): Promise<GetPresignedUrlResponse> | Observable<GetPresignedUrlResponse> | GetPresignedUrlResponse;
 }
 
 export function ArtifactsServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["getStoreInfo"];
+    const grpcMethods: string[] = [
+      "getStoreInfo",
+      "download",
+      "listArtifacts",
+      "deleteArtifacts",
+      "createMultipartUpload",
+      "completeMultipartUpload",
+      "abortMultipartUpload",
+      "getPresignedUrl",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("ArtifactsService", method)(constructor.prototype[method], method, descriptor);
       Object.defineProperty(constructor.prototype, method, descriptor);
     }
-    const grpcStreamMethods: string[] = [];
+    const grpcStreamMethods: string[] = ["upload", "uploadPart"];
     for (const method of grpcStreamMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcStreamMethod("ArtifactsService", method)(constructor.prototype[method], method, descriptor);

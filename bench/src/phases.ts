@@ -1,0 +1,131 @@
+import { HttpError, MlflowApi } from './http';
+import { LatencySummary, summarize } from './stats';
+
+export interface IngestOptions {
+  experimentId: string;
+  clients: number;
+  metricsPerRequest: number;
+  warmupSeconds: number;
+  seconds: number;
+}
+
+export interface IngestResult extends LatencySummary {
+  metrics_per_s: number;
+  requests_per_s: number;
+  measured_seconds: number;
+  errors: number;
+  first_error?: string;
+}
+
+/**
+ * log-batch ingest: `clients` closed-loop clients, each logging to its own
+ * run, `metricsPerRequest` metrics per request (10 keys × 100 new steps).
+ * Requests that complete inside the measured window count; the window
+ * starts after the warm-up.
+ */
+export async function ingest(api: MlflowApi, o: IngestOptions): Promise<IngestResult> {
+  const runIds: string[] = [];
+  for (let c = 0; c < o.clients; c++) runIds.push(await api.createRun(o.experimentId, `ingest-${c}`));
+  const keys = 10;
+  const perKey = Math.ceil(o.metricsPerRequest / keys);
+  const start = performance.now();
+  const windowStart = start + o.warmupSeconds * 1000;
+  const windowEnd = windowStart + o.seconds * 1000;
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+
+  const client = async (runId: string) => {
+    let batch = 0;
+    while (performance.now() < windowEnd) {
+      const ts = Date.now();
+      const parts: string[] = [];
+      for (let j = 0; j < o.metricsPerRequest; j++) {
+        const step = batch * perKey + Math.floor(j / keys);
+        parts.push(`{"key":"m${j % keys}","value":${Math.sin(step + j)},"timestamp":${ts},"step":${step}}`);
+      }
+      batch++;
+      const body = `{"run_id":"${runId}","metrics":[${parts.join(',')}]}`;
+      const t0 = performance.now();
+      try {
+        await api.post('runs/log-batch', body);
+        const t1 = performance.now();
+        if (t1 >= windowStart && t1 <= windowEnd) latencies.push(t1 - t0);
+      } catch (err) {
+        errors++;
+        firstError ??= String(err);
+        if (err instanceof HttpError && err.status === 501) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  };
+  await Promise.all(runIds.map(client));
+  const s = summarize(latencies);
+  return {
+    ...s,
+    metrics_per_s: Math.round((s.count * o.metricsPerRequest) / o.seconds),
+    requests_per_s: Math.round((s.count / o.seconds) * 10) / 10,
+    measured_seconds: o.seconds,
+    errors,
+    ...(firstError ? { first_error: firstError.slice(0, 300) } : {}),
+  };
+}
+
+export interface SequentialOptions {
+  warmup: number;
+  requests: number;
+  maxSeconds: number;
+}
+
+export interface SequentialResult<T> extends LatencySummary {
+  stopped_by_time_limit: boolean;
+  sample: T;
+}
+
+/** One client, one request at a time: warm-up, then up to `requests` timed requests within `maxSeconds`. */
+export async function sequential<T>(
+  o: SequentialOptions,
+  call: () => Promise<{ ms: number; value: T }>,
+): Promise<SequentialResult<T>> {
+  let sample = (await call()).value;
+  for (let i = 1; i < o.warmup; i++) sample = (await call()).value;
+  const deadline = performance.now() + o.maxSeconds * 1000;
+  const latencies: number[] = [];
+  let stopped = false;
+  for (let i = 0; i < o.requests; i++) {
+    if (performance.now() > deadline) {
+      stopped = true;
+      break;
+    }
+    latencies.push((await call()).ms);
+  }
+  return { ...summarize(latencies), stopped_by_time_limit: stopped, sample };
+}
+
+export interface SearchResponse {
+  runs?: { info: { run_id: string }; data?: { metrics?: unknown[]; params?: unknown[]; tags?: unknown[] } }[];
+  next_page_token?: string;
+}
+
+export function searchRuns(api: MlflowApi, experimentId: string, filter: string, orderBy: string, maxResults: number) {
+  return () =>
+    api.post<SearchResponse>('runs/search', {
+      experiment_ids: [experimentId],
+      filter,
+      order_by: [orderBy],
+      max_results: maxResults,
+    });
+}
+
+export interface HistoryResponse {
+  metrics?: { key: string; value: number; step: number | string; timestamp: number | string; run_id: string }[];
+}
+
+export function historyBulkInterval(api: MlflowApi, runId: string, key: string, maxResults: number) {
+  return () =>
+    api.get<HistoryResponse>('metrics/get-history-bulk-interval', {
+      run_ids: runId,
+      metric_key: key,
+      max_results: maxResults,
+    });
+}

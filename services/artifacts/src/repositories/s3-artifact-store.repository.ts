@@ -1,0 +1,350 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Client } from 'minio';
+import { ArtifactStoreConfig } from '@cairn/config';
+import { CairnError } from '@cairn/contracts';
+import { ArtifactEntry, ArtifactStore, CompletedPartRef, StoredEntry, WriteOptions } from './artifact-store';
+import { parseListObjectsV2, rfc3986 } from './s3-list';
+
+type S3Config = Extract<ArtifactStoreConfig, { kind: 's3' }>;
+
+/** Largest single PUT S3 takes. */
+const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
+/**
+ * Part size when the length is unknown (a chunked body): parts are buffered
+ * to be signed, so memory is PART_BYTES × (PARTS_IN_FLIGHT + 1); 8 MiB × 10000
+ * parts caps such an upload at ~80 GB.
+ */
+const PART_BYTES = 8 * 1024 * 1024;
+const PARTS_IN_FLIGHT = 2;
+const INTERNAL_URL_SECONDS = 3600;
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+interface S3LikeError {
+  code?: string;
+  message?: string;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
+
+/** A minio/S3 failure as a domain error (not-found and bad-part cases keep their meaning). */
+function storeError(err: unknown, what: string): Error {
+  if (err instanceof CairnError) return err;
+  const code = (err as S3LikeError | undefined)?.code;
+  if (code === 'NoSuchKey' || code === 'NotFound') return CairnError.notFound(`No such artifact: '${what}'`);
+  if (code === 'NoSuchUpload') return CairnError.notFound(`No multipart upload for '${what}' with that upload_id`);
+  if (code === 'InvalidPart' || code === 'InvalidPartOrder' || code === 'EntityTooSmall' || code === 'InvalidArgument') {
+    return CairnError.invalidParameter(`Multipart upload of '${what}': ${(err as S3LikeError).message ?? code}`);
+  }
+  if (code !== undefined && UNREACHABLE.has(code)) {
+    return new CairnError('TEMPORARILY_UNAVAILABLE', `The artifact store is unreachable (${code})`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+async function readLimited(res: http.IncomingMessage): Promise<string> {
+  let text = '';
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    if (text.length < ERROR_BODY_LIMIT) text += chunk.toString('utf8');
+  }
+  return text;
+}
+
+/** Cuts a stream into buffers of exactly `size` bytes (the last one shorter). */
+async function* parts(body: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    while (pendingBytes >= size) {
+      const joined = Buffer.concat(pending, pendingBytes);
+      yield joined.subarray(0, size);
+      const rest = joined.subarray(size);
+      pending = rest.length > 0 ? [Buffer.from(rest)] : [];
+      pendingBytes = rest.length;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
+/**
+ * Artifacts as objects in one bucket of any S3 API (distributed mode).
+ * A body of known length streams straight into one presigned PUT (nothing
+ * buffered, atomic on S3's side); a body of unknown length goes up as a
+ * multipart upload of buffered 8 MiB parts, completed (atomically) at the end
+ * or aborted on failure.
+ */
+export class S3ArtifactStore implements ArtifactStore {
+  readonly backend = 's3' as const;
+  readonly canPresign = true;
+  private readonly client: Client;
+  private readonly bucket: string;
+  private readonly agent: http.Agent;
+
+  constructor(config: S3Config) {
+    const url = new URL(config.endpoint);
+    const useSSL = url.protocol === 'https:';
+    this.bucket = config.bucket;
+    this.client = new Client({
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      useSSL,
+      accessKey: config.accessKey,
+      secretKey: config.secretKey,
+      region: config.region,
+      pathStyle: true,
+    });
+    this.agent = useSSL ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  }
+
+  get location(): string {
+    return `s3://${this.bucket}`;
+  }
+
+  ping(): Promise<boolean> {
+    return this.client.bucketExists(this.bucket);
+  }
+
+  async stat(key: string): Promise<StoredEntry | null> {
+    if (key === '') return { kind: 'dir' };
+    try {
+      const st = await this.client.statObject(this.bucket, key);
+      return { kind: 'file', size: st.size };
+    } catch (err) {
+      const e = storeError(err, key);
+      if (!(e instanceof CairnError) || e.code !== 'RESOURCE_DOES_NOT_EXIST') throw e;
+    }
+    const page = await this.listPage(`${key}/`, undefined, undefined, 1);
+    return page.keys.length > 0 || page.prefixes.length > 0 ? { kind: 'dir' } : null;
+  }
+
+  async read(key: string, offset: number, length: number): Promise<Readable> {
+    if (length <= 0) return Readable.from([]);
+    try {
+      return await this.client.getPartialObject(this.bucket, key, offset, length);
+    } catch (err) {
+      throw storeError(err, key);
+    }
+  }
+
+  async write(key: string, body: Readable, options: WriteOptions): Promise<number> {
+    if (options.size !== undefined && options.size <= MAX_SINGLE_PUT_BYTES) {
+      const url = await this.client.presignedUrl('PUT', this.bucket, key, INTERNAL_URL_SECONDS);
+      await this.putStream(url, body, options.size, options.contentType, key);
+      return options.size;
+    }
+    return this.writeMultipart(key, body, options.contentType);
+  }
+
+  async list(dirKey: string): Promise<ArtifactEntry[]> {
+    const prefix = dirKey === '' ? '' : `${dirKey}/`;
+    const entries = new Map<string, ArtifactEntry>();
+    let token: string | undefined;
+    do {
+      const page = await this.listPage(prefix, '/', token);
+      for (const p of page.prefixes) {
+        const name = p.slice(prefix.length).replace(/\/+$/, '');
+        if (p.startsWith(prefix) && name !== '' && !name.includes('/')) entries.set(name, { name, isDir: true });
+      }
+      for (const k of page.keys) {
+        const name = k.key.slice(prefix.length);
+        // Directory markers ("dir/" objects) are not files.
+        if (!k.key.startsWith(prefix) || name === '' || name.includes('/')) continue;
+        if (!entries.has(name)) entries.set(name, { name, isDir: false, size: k.size });
+      }
+      token = page.nextToken;
+    } while (token !== undefined);
+    return [...entries.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async delete(key: string): Promise<void> {
+    if (key === '') throw CairnError.invalidParameter('Refusing to delete the artifact store root');
+    try {
+      await this.client.removeObject(this.bucket, key);
+    } catch (err) {
+      const e = storeError(err, key);
+      if (!(e instanceof CairnError) || e.code !== 'RESOURCE_DOES_NOT_EXIST') throw e;
+    }
+    // Continuation tokens name the last key listed, so deleting a listed page does not shift the next one.
+    let token: string | undefined;
+    do {
+      const page = await this.listPage(`${key}/`, undefined, token);
+      const names = page.keys.map((k) => k.key);
+      if (names.length > 0) {
+        let failed: unknown[];
+        try {
+          // The answer lists the objects S3 could not delete.
+          failed = (await this.client.removeObjects(this.bucket, names)).filter((r) => r !== null && r !== undefined);
+        } catch (err) {
+          throw storeError(err, key);
+        }
+        if (failed.length > 0) throw new Error(`S3 refused to delete ${failed.length} object(s) under '${key}'`);
+      }
+      token = page.nextToken;
+    } while (token !== undefined);
+  }
+
+  // ---------------------------------------------------------------- multipart
+
+  async createMultipartUpload(key: string, contentType?: string): Promise<string> {
+    try {
+      return await this.client.initiateNewMultipartUpload(this.bucket, key, contentType ? { 'Content-Type': contentType } : {});
+    } catch (err) {
+      throw storeError(err, key);
+    }
+  }
+
+  presignPart(key: string, uploadId: string, partNumber: number, expiresSeconds: number): Promise<string | null> {
+    return this.client.presignedUrl('PUT', this.bucket, key, expiresSeconds, {
+      partNumber: String(partNumber),
+      uploadId,
+    });
+  }
+
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size?: number): Promise<string> {
+    if (size === undefined) throw CairnError.invalidParameter('A multipart part needs its Content-Length');
+    const url = await this.client.presignedUrl('PUT', this.bucket, key, INTERNAL_URL_SECONDS, {
+      partNumber: String(partNumber),
+      uploadId,
+    });
+    return this.putStream(url, body, size, undefined, key);
+  }
+
+  async completeMultipartUpload(key: string, uploadId: string, done: CompletedPartRef[]): Promise<void> {
+    try {
+      await this.client.completeMultipartUpload(
+        this.bucket,
+        key,
+        uploadId,
+        done.map((p) => ({ part: p.partNumber, etag: p.etag })),
+      );
+    } catch (err) {
+      throw storeError(err, key);
+    }
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.abortMultipartUpload(this.bucket, key, uploadId);
+    } catch (err) {
+      throw storeError(err, key);
+    }
+  }
+
+  presign(method: 'GET' | 'PUT', key: string, expiresSeconds: number): Promise<string> {
+    return this.client.presignedUrl(method, this.bucket, key, expiresSeconds);
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** One page of ListObjectsV2 (keys decoded only when the server encoded them). */
+  private async listPage(prefix: string, delimiter: string | undefined, token: string | undefined, maxKeys = 1000) {
+    const query = [
+      'list-type=2',
+      `prefix=${rfc3986(prefix)}`,
+      `max-keys=${maxKeys}`,
+      'encoding-type=url',
+      ...(delimiter ? [`delimiter=${rfc3986(delimiter)}`] : []),
+      ...(token ? [`continuation-token=${rfc3986(token)}`] : []),
+    ].join('&');
+    try {
+      const res = await this.client.makeRequestAsync({ method: 'GET', bucketName: this.bucket, query }, '', [200]);
+      return parseListObjectsV2(await readLimited(res));
+    } catch (err) {
+      throw storeError(err, prefix);
+    }
+  }
+
+  /**
+   * Streams a body of known length into a presigned PUT; resolves to the
+   * ETag. Node's pipe respects the socket's backpressure, so the body is read
+   * only as fast as S3 takes it. A failed body destroys the request: S3 drops
+   * an incomplete PUT.
+   */
+  private putStream(url: string, body: Readable, size: number, contentType: string | undefined, key: string): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      const target = new URL(url);
+      const request = (target.protocol === 'https:' ? https : http).request(target, {
+        method: 'PUT',
+        agent: this.agent,
+        headers: { 'content-length': String(size), ...(contentType ? { 'content-type': contentType } : {}) },
+      });
+      let settled = false;
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        settled = true;
+        request.destroy();
+        body.destroy();
+        reject(storeError(err, key));
+      };
+      request.once('response', (res) => {
+        readLimited(res).then((text) => {
+          if (settled) return;
+          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
+            settled = true;
+            resolve(String(res.headers.etag ?? ''));
+            return;
+          }
+          const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+          const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+          fail(Object.assign(new Error(`S3 PUT ${res.statusCode}: ${code ?? ''} ${message ?? ''}`.trim()), { code }));
+        }, fail);
+      });
+      request.once('error', fail);
+      pipeline(body, request).catch(fail);
+    });
+  }
+
+  private async writeMultipart(key: string, body: Readable, contentType: string | undefined): Promise<number> {
+    const iterator = parts(body, PART_BYTES);
+    const first = await iterator.next();
+    if (first.done || first.value.length < PART_BYTES) {
+      // Fits in one part: one PUT of the buffered bytes.
+      const data = first.done ? Buffer.alloc(0) : first.value;
+      try {
+        await this.client.putObject(this.bucket, key, data, data.length, contentType ? { 'Content-Type': contentType } : {});
+      } catch (err) {
+        throw storeError(err, key);
+      }
+      return data.length;
+    }
+    const uploadId = await this.createMultipartUpload(key, contentType);
+    const etags: { part: number; etag: string }[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    let total = 0;
+    let partNumber = 0;
+    const send = (data: Buffer): void => {
+      const n = ++partNumber;
+      total += data.length;
+      const sent = this.client
+        .uploadPart({ bucketName: this.bucket, objectName: key, uploadID: uploadId, partNumber: n, headers: {} }, data)
+        .then((res) => void etags.push({ part: n, etag: res.etag }))
+        .catch((err: unknown) => void (failure ??= err))
+        .finally(() => inFlight.delete(sent));
+      inFlight.add(sent);
+    };
+    try {
+      send(first.value);
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        if (failure !== undefined) break;
+        send(next.value);
+        while (inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(inFlight);
+      }
+      await Promise.all(inFlight);
+      if (failure !== undefined) throw failure;
+      etags.sort((a, b) => a.part - b.part);
+      await this.client.completeMultipartUpload(this.bucket, key, uploadId, etags);
+      return total;
+    } catch (err) {
+      await iterator.return(undefined).catch(() => undefined);
+      body.destroy();
+      await Promise.allSettled(inFlight);
+      await this.client.abortMultipartUpload(this.bucket, key, uploadId).catch(() => undefined);
+      throw storeError(err, key);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { createParamDecorator, ExecutionContext, Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { ClientGrpcProxy } from '@nestjs/microservices';
+import { Metadata } from '@grpc/grpc-js';
+import type { FastifyRequest } from 'fastify';
+import { firstValueFrom, Observable } from 'rxjs';
+import { registry } from '@cairn/contracts';
+import { fromGrpcError, outgoingMetadata } from '@cairn/grpc';
+import { currentRequestId } from '@cairn/observability';
+
+export const REGISTRY_GRPC = Symbol('REGISTRY_GRPC');
+
+/** gRPC metadata key naming who a registry call acts for. */
+export const ACTOR_METADATA_KEY = 'x-cairn-actor';
+/** Until authentication exists, the caller names itself with this header. */
+export const USER_HEADER = 'x-cairn-user';
+export const ANONYMOUS = 'anonymous';
+
+/**
+ * The actor of an HTTP request: the `X-Cairn-User` header, else "anonymous".
+ * (The security issue replaces this with the authenticated user.)
+ */
+export function actorFromRequest(request: Pick<FastifyRequest, 'headers'>): string {
+  const raw = request.headers[USER_HEADER];
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
+  return value ? value.slice(0, 256) : ANONYMOUS;
+}
+
+/** Controller parameter: the actor the request acts for. */
+export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext): string =>
+  actorFromRequest(ctx.switchToHttp().getRequest<FastifyRequest>()),
+);
+
+type Client = registry.RegistryServiceClient;
+type RequestOf<K extends keyof Client> = Parameters<Client[K]>[0];
+type ResponseOf<K extends keyof Client> = ReturnType<Client[K]> extends Observable<infer R> ? R : never;
+
+/** The gateway's handle on the registry service: one typed unary call per RPC, carrying the actor. */
+@Injectable()
+export class RegistryClient implements OnModuleInit, OnApplicationShutdown {
+  private service!: Client;
+
+  constructor(@Inject(REGISTRY_GRPC) private readonly grpc: ClientGrpcProxy) {}
+
+  onModuleInit(): void {
+    this.service = this.grpc.getService<Client>(registry.REGISTRY_SERVICE_NAME);
+  }
+
+  onApplicationShutdown(): void {
+    this.grpc.close();
+  }
+
+  async call<K extends keyof Client>(method: K, request: RequestOf<K>, actor: string = ANONYMOUS): Promise<ResponseOf<K>> {
+    const fn = this.service[method] as unknown as (req: RequestOf<K>, metadata: Metadata) => Observable<ResponseOf<K>>;
+    const metadata = outgoingMetadata(currentRequestId());
+    // Metadata values are ASCII: the actor travels percent-encoded.
+    metadata.set(ACTOR_METADATA_KEY, encodeURIComponent(actor));
+    try {
+      return await firstValueFrom(fn.call(this.service, request, metadata));
+    } catch (err) {
+      throw fromGrpcError(err);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+import { PersistenceOptions } from '@cairn/persistence';
+import { ActivityEntity } from './entities/activity.entity';
+import { ModelVersionEntity, ModelVersionTagEntity } from './entities/model-version.entity';
+import { RegisteredModelAliasEntity, RegisteredModelEntity, RegisteredModelTagEntity } from './entities/registered-model.entity';
+import { RegistryInitial1764400000000 } from './migrations/1764400000000-initial';
+
+/** The registry service's schema, entities and migrations. */
+export const registryPersistence: PersistenceOptions = {
+  schema: 'registry',
+  entities: [
+    RegisteredModelEntity,
+    RegisteredModelTagEntity,
+    RegisteredModelAliasEntity,
+    ModelVersionEntity,
+    ModelVersionTagEntity,
+    ActivityEntity,
+  ],
+  migrations: [RegistryInitial1764400000000],
+};

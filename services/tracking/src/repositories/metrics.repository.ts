@@ -1,0 +1,271 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+
+/** One metric value as stored: NaN is value 0 with is_nan, as MLflow stores it. */
+export interface StoredMetric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: boolean;
+  model_id: string | null;
+  dataset_name: string | null;
+  dataset_digest: string | null;
+}
+
+export interface LatestMetric {
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: boolean;
+}
+
+/** A row of metric history; run_key/run_uuid only where several runs are read at once. */
+export interface HistoryRow {
+  run_key: number;
+  step: number;
+  timestamp: number;
+  value: number;
+  is_nan: boolean;
+}
+
+/**
+ * Where a page of history resumes: at (step, timestamp), after skipping the
+ * `skip` rows of that (step, timestamp) already returned. Rows tied on
+ * (step, timestamp) come back in index order (heap position), which is
+ * stable for append-only history.
+ */
+export interface HistoryCursor {
+  step: number;
+  timestamp: number;
+  skip: number;
+}
+
+export interface StepRange {
+  start: number | null;
+  end: number | null;
+}
+
+export interface SeriesBounds {
+  run_key: number;
+  min_step: number | null;
+  max_step: number | null;
+  /** Rows in the range, counted up to limit + 1 only. */
+  n: number;
+}
+
+/**
+ * Exactly the index's order, so that LIMIT stops an index scan early: an
+ * extra sort key (value) would make PostgreSQL sort the whole series.
+ */
+const HISTORY_ORDER = 'step, timestamp';
+
+/**
+ * Metric history SQL. tracking.metrics is indexed on
+ * (run_key, key, step, timestamp): every read here is an index range scan or
+ * a handful of index probes, never a scan of a run's whole history.
+ */
+@Injectable()
+export class MetricsRepository {
+  /**
+   * Appends a batch with ONE statement (typed arrays through unnest). A row
+   * identical to one already stored (key, step, timestamp, value, is_nan) is
+   * skipped, as MLflow's primary key does; the caller removes duplicates
+   * within the batch.
+   */
+  async insertHistory(m: EntityManager, runKey: number, metrics: readonly StoredMetric[]): Promise<void> {
+    if (metrics.length === 0) return;
+    await m.query(
+      `INSERT INTO tracking.metrics (run_key, key, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest)
+       SELECT $1, u.key, u.step, u.ts, u.value, u.is_nan, u.model_id, u.dataset_name, u.dataset_digest
+       FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[], $6::bool[], $7::text[], $8::text[], $9::text[])
+         AS u(key, step, ts, value, is_nan, model_id, dataset_name, dataset_digest)
+       WHERE NOT EXISTS (
+         SELECT 1 FROM tracking.metrics h
+         WHERE h.run_key = $1 AND h.key = u.key AND h.step = u.step AND h.timestamp = u.ts
+           AND h.value = u.value AND h.is_nan = u.is_nan)`,
+      [
+        runKey,
+        metrics.map((x) => x.key),
+        metrics.map((x) => x.step),
+        metrics.map((x) => x.timestamp),
+        metrics.map((x) => x.value),
+        metrics.map((x) => x.is_nan),
+        metrics.map((x) => x.model_id),
+        metrics.map((x) => x.dataset_name),
+        metrics.map((x) => x.dataset_digest),
+      ],
+    );
+  }
+
+  /**
+   * Upserts latest_metrics with ONE statement; `latest` holds one row per key
+   * (pre-aggregated), and a stored row is replaced only by a strictly later
+   * (step, timestamp, value).
+   */
+  async upsertLatest(m: EntityManager, runId: string, latest: readonly LatestMetric[]): Promise<void> {
+    if (latest.length === 0) return;
+    await m.query(
+      `INSERT INTO tracking.latest_metrics AS l (run_uuid, key, value, timestamp, step, is_nan)
+       SELECT $1, u.key, u.value, u.ts, u.step, u.is_nan
+       FROM unnest($2::text[], $3::float8[], $4::bigint[], $5::bigint[], $6::bool[]) AS u(key, value, ts, step, is_nan)
+       ON CONFLICT (run_uuid, key) DO UPDATE
+         SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
+         WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)`,
+      [
+        runId,
+        latest.map((x) => x.key),
+        latest.map((x) => x.value),
+        latest.map((x) => x.timestamp),
+        latest.map((x) => x.step),
+        latest.map((x) => x.is_nan),
+      ],
+    );
+  }
+
+  /** Metrics logged with a model id also go to that logged model (when it exists). */
+  async insertLoggedModelMetrics(m: EntityManager, runId: string, metrics: readonly StoredMetric[]): Promise<void> {
+    const rows = metrics.filter((x) => x.model_id !== null);
+    if (rows.length === 0) return;
+    await m.query(
+      `INSERT INTO tracking.logged_model_metrics (model_id, key, value, timestamp, step, run_id, dataset_name, dataset_digest)
+       SELECT u.model_id, u.key, u.value, u.ts, u.step, $1, u.dataset_name, u.dataset_digest
+       FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])
+         AS u(model_id, key, value, ts, step, dataset_name, dataset_digest)
+       WHERE EXISTS (SELECT 1 FROM tracking.logged_models lm WHERE lm.model_id = u.model_id)`,
+      [
+        runId,
+        rows.map((x) => x.model_id),
+        rows.map((x) => x.key),
+        rows.map((x) => (x.is_nan ? Number.NaN : x.value)),
+        rows.map((x) => x.timestamp),
+        rows.map((x) => x.step),
+        rows.map((x) => x.dataset_name),
+        rows.map((x) => x.dataset_digest),
+      ],
+    );
+  }
+
+  /**
+   * A series in (step, timestamp) order from `after` on (its skipped rows
+   * included: the caller drops them), at most `limit` rows when set.
+   */
+  history(m: EntityManager, runKey: number, key: string, after: HistoryCursor | null, limit: number | null): Promise<HistoryRow[]> {
+    const params: unknown[] = [runKey, key];
+    let resume = '';
+    if (after) {
+      params.push(after.step, after.timestamp);
+      resume = ` AND (step, timestamp) >= ($3::bigint, $4::bigint)`;
+    }
+    let limitClause = '';
+    if (limit !== null) {
+      params.push(limit);
+      limitClause = ` LIMIT $${params.length}`;
+    }
+    return m.query<HistoryRow[]>(
+      `SELECT run_key, step, timestamp, value, is_nan FROM tracking.metrics
+       WHERE run_key = $1 AND key = $2${resume}
+       ORDER BY ${HISTORY_ORDER}${limitClause}`,
+      params,
+    );
+  }
+
+  /** Up to `limit` rows of each run's series (runs in the given order), one statement. */
+  bulkHistory(m: EntityManager, runKeys: readonly number[], key: string, limit: number): Promise<HistoryRow[]> {
+    if (runKeys.length === 0) return Promise.resolve([]);
+    return m.query<HistoryRow[]>(
+      `SELECT r.run_key, h.step, h.timestamp, h.value, h.is_nan
+       FROM unnest($1::bigint[]) WITH ORDINALITY AS r(run_key, ord)
+       CROSS JOIN LATERAL (
+         SELECT step, timestamp, value, is_nan FROM tracking.metrics
+         WHERE run_key = r.run_key AND key = $2
+         ORDER BY ${HISTORY_ORDER} LIMIT $3
+       ) h
+       ORDER BY r.ord, h.step, h.timestamp
+       LIMIT $3`,
+      [runKeys, key, limit],
+    );
+  }
+
+  /**
+   * Per run: the first and last step in the range (two index probes) and the
+   * number of rows in it, counted only up to limit + 1.
+   */
+  bounds(m: EntityManager, runKeys: readonly number[], key: string, range: StepRange, limit: number): Promise<SeriesBounds[]> {
+    const params: unknown[] = [runKeys, key, limit + 1];
+    const inRange = rangeCondition(params, range);
+    const series = `FROM tracking.metrics WHERE run_key = r.run_key AND key = $2${inRange}`;
+    return m.query<SeriesBounds[]>(
+      `SELECT r.run_key,
+         (SELECT step ${series} ORDER BY step ASC LIMIT 1) AS min_step,
+         (SELECT step ${series} ORDER BY step DESC LIMIT 1) AS max_step,
+         (SELECT count(*)::int FROM (SELECT 1 ${series} LIMIT $3) c) AS n
+       FROM unnest($1::bigint[]) AS r(run_key)`,
+      params,
+    );
+  }
+
+  /** Every row of small series (each known to hold at most `limit` rows in the range). */
+  rangeRows(m: EntityManager, runKeys: readonly number[], key: string, range: StepRange, limit: number): Promise<HistoryRow[]> {
+    if (runKeys.length === 0) return Promise.resolve([]);
+    const params: unknown[] = [runKeys, key, limit];
+    const inRange = rangeCondition(params, range);
+    return m.query<HistoryRow[]>(
+      `SELECT r.run_key, h.step, h.timestamp, h.value, h.is_nan
+       FROM unnest($1::bigint[]) AS r(run_key)
+       CROSS JOIN LATERAL (
+         SELECT step, timestamp, value, is_nan FROM tracking.metrics
+         WHERE run_key = r.run_key AND key = $2${inRange}
+         ORDER BY ${HISTORY_ORDER} LIMIT $3
+       ) h`,
+      params,
+    );
+  }
+
+  /**
+   * One index probe per (run, target step): the first row at or after the
+   * target (and at or before `maxSteps[i]`), plus, per run, its very last row.
+   */
+  probe(
+    m: EntityManager,
+    key: string,
+    runKeys: readonly number[],
+    targets: readonly number[],
+    maxSteps: readonly number[],
+  ): Promise<HistoryRow[]> {
+    if (targets.length === 0) return Promise.resolve([]);
+    return m.query<HistoryRow[]>(
+      `SELECT t.run_key, h.step, h.timestamp, h.value, h.is_nan
+       FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS t(run_key, target, max_step)
+       CROSS JOIN LATERAL (
+         SELECT step, timestamp, value, is_nan FROM tracking.metrics
+         WHERE run_key = t.run_key AND key = $1 AND step >= t.target AND step <= t.max_step
+         ORDER BY ${HISTORY_ORDER} LIMIT 1
+       ) h
+       UNION ALL
+       SELECT l.run_key, h.step, h.timestamp, h.value, h.is_nan
+       FROM (SELECT DISTINCT run_key, max_step FROM unnest($2::bigint[], $4::bigint[]) AS x(run_key, max_step)) l
+       CROSS JOIN LATERAL (
+         SELECT step, timestamp, value, is_nan FROM tracking.metrics
+         WHERE run_key = l.run_key AND key = $1 AND step = l.max_step
+         ORDER BY timestamp DESC LIMIT 1
+       ) h`,
+      [key, runKeys, targets, maxSteps],
+    );
+  }
+}
+
+/** `AND step >= $n AND step <= $m` for the bounds that are set (so the index range applies). */
+function rangeCondition(params: unknown[], range: StepRange): string {
+  let sql = '';
+  if (range.start !== null) {
+    params.push(range.start);
+    sql += ` AND step >= $${params.length}::bigint`;
+  }
+  if (range.end !== null) {
+    params.push(range.end);
+    sql += ` AND step <= $${params.length}::bigint`;
+  }
+  return sql;
+}

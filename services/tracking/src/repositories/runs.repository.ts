@@ -1,0 +1,360 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** A row of tracking.runs (bigints parsed to numbers). */
+export interface RunRow {
+  run_uuid: string;
+  run_key: number;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  lifecycle_stage: string;
+  artifact_uri: string;
+  deleted_time: number | null;
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface OwnedKeyValue extends KeyValue {
+  run_uuid: string;
+}
+
+export interface LatestMetricRow {
+  run_uuid: string;
+  key: string;
+  value: number;
+  timestamp: number;
+  step: number;
+  is_nan: boolean;
+}
+
+export interface DatasetInputRow {
+  run_uuid: string;
+  tags: KeyValue[];
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface ModelLinkRow {
+  run_uuid: string;
+  model_id: string;
+  /** Set for outputs, NULL for inputs. */
+  step: number | null;
+}
+
+/** Everything a Run message carries besides its info, for a set of runs. */
+export interface RunChildren {
+  metrics: LatestMetricRow[];
+  params: OwnedKeyValue[];
+  tags: OwnedKeyValue[];
+  datasets: DatasetInputRow[];
+  modelInputs: ModelLinkRow[];
+  modelOutputs: ModelLinkRow[];
+}
+
+export interface NewRun {
+  run_uuid: string;
+  experiment_id: number;
+  name: string;
+  user_id: string;
+  start_time: number;
+  artifact_uri: string;
+}
+
+export interface RunChanges {
+  status?: string | undefined;
+  end_time?: number | undefined;
+  name?: string | undefined;
+}
+
+export interface ParamConflict {
+  key: string;
+  old_value: string;
+  new_value: string;
+}
+
+export interface NewDataset {
+  name: string;
+  digest: string;
+  source_type: string;
+  source: string;
+  schema: string | null;
+  profile: string | null;
+}
+
+export interface DatasetLink {
+  name: string;
+  digest: string;
+  tags: KeyValue[];
+  context: string | null;
+}
+
+const RUN_COLUMNS = `run_uuid, run_key, experiment_id, name, user_id, status, start_time, end_time,
+  lifecycle_stage, artifact_uri, deleted_time`;
+
+const RUN_NAME_TAG = 'mlflow.runName';
+
+/**
+ * All SQL of runs and their params, tags, inputs and outputs. Every method
+ * takes the EntityManager to run on: the caller's transaction for writes,
+ * `reader` for plain reads. Set-based: many rows travel as typed arrays
+ * through unnest(), never one statement per row.
+ */
+@Injectable()
+export class RunsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The manager for reads outside a transaction. */
+  get reader(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  async findExperiment(
+    m: EntityManager,
+    experimentId: number,
+  ): Promise<{ lifecycle_stage: string; artifact_location: string } | undefined> {
+    const rows = await m.query<{ lifecycle_stage: string; artifact_location: string }[]>(
+      `SELECT lifecycle_stage, artifact_location FROM tracking.experiments WHERE experiment_id = $1`,
+      [experimentId],
+    );
+    return rows[0];
+  }
+
+  /** Inserts a run with its tags (the run name tag included by the caller). */
+  async insertRun(m: EntityManager, run: NewRun, tags: KeyValue[]): Promise<RunRow> {
+    const rows = await m.query<RunRow[]>(
+      `INSERT INTO tracking.runs (run_uuid, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri)
+       VALUES ($1, $2, $3, $4, 'RUNNING', $5, 'active', $6)
+       RETURNING ${RUN_COLUMNS}`,
+      [run.run_uuid, run.experiment_id, run.name, run.user_id, run.start_time, run.artifact_uri],
+    );
+    if (tags.length > 0) await this.upsertTags(m, run.run_uuid, tags);
+    return rows[0] as RunRow;
+  }
+
+  /** One run; `forUpdate` locks its row until the transaction ends. */
+  async findRun(m: EntityManager, runId: string, forUpdate = false): Promise<RunRow | undefined> {
+    const rows = await m.query<RunRow[]>(
+      `SELECT ${RUN_COLUMNS} FROM tracking.runs WHERE run_uuid = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+      [runId],
+    );
+    return rows[0];
+  }
+
+  /** The runs with these ids that exist, in no particular order. */
+  findRuns(m: EntityManager, runIds: readonly string[]): Promise<RunRow[]> {
+    if (runIds.length === 0) return Promise.resolve([]);
+    return m.query<RunRow[]>(`SELECT ${RUN_COLUMNS} FROM tracking.runs WHERE run_uuid = ANY($1::text[])`, [runIds]);
+  }
+
+  /** Latest metrics, params, tags, dataset inputs and model links of a set of runs: five queries whatever the count. */
+  async loadChildren(m: EntityManager, runIds: readonly string[]): Promise<RunChildren> {
+    const children: RunChildren = { metrics: [], params: [], tags: [], datasets: [], modelInputs: [], modelOutputs: [] };
+    if (runIds.length === 0) return children;
+    const ids = [runIds];
+    children.metrics = await m.query<LatestMetricRow[]>(
+      `SELECT run_uuid, key, value, timestamp, step, is_nan FROM tracking.latest_metrics
+       WHERE run_uuid = ANY($1::text[]) ORDER BY run_uuid, key`,
+      ids,
+    );
+    const keyValues = await m.query<(OwnedKeyValue & { kind: number })[]>(
+      `SELECT 0 AS kind, run_uuid, key, value FROM tracking.params WHERE run_uuid = ANY($1::text[])
+       UNION ALL
+       SELECT 1 AS kind, run_uuid, key, value FROM tracking.tags WHERE run_uuid = ANY($1::text[])
+       ORDER BY kind, run_uuid, key`,
+      ids,
+    );
+    for (const row of keyValues) {
+      const item = { run_uuid: row.run_uuid, key: row.key, value: row.value };
+      if (row.kind === 0) children.params.push(item);
+      else children.tags.push(item);
+    }
+    children.datasets = await m.query<DatasetInputRow[]>(
+      `SELECT ri.run_uuid, ri.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+       FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_uuid = ri.dataset_uuid
+       WHERE ri.run_uuid = ANY($1::text[]) ORDER BY ri.run_uuid, d.name, d.digest`,
+      ids,
+    );
+    const models = await m.query<ModelLinkRow[]>(
+      `SELECT run_uuid, model_id, NULL::bigint AS step FROM tracking.run_model_inputs WHERE run_uuid = ANY($1::text[])
+       UNION ALL
+       SELECT run_uuid, model_id, step FROM tracking.run_model_outputs WHERE run_uuid = ANY($1::text[])
+       ORDER BY run_uuid, model_id`,
+      ids,
+    );
+    for (const row of models) (row.step === null ? children.modelInputs : children.modelOutputs).push(row);
+    return children;
+  }
+
+  /** Applies status / end_time / name (and the name tag); returns the updated run. */
+  async updateRun(m: EntityManager, runId: string, changes: RunChanges): Promise<RunRow | undefined> {
+    const rows = await m.query<RunRow[]>(
+      `WITH u AS (
+         UPDATE tracking.runs SET
+           status = COALESCE($2, status),
+           end_time = COALESCE($3::bigint, end_time),
+           name = COALESCE($4, name)
+         WHERE run_uuid = $1
+         RETURNING ${RUN_COLUMNS}
+       ) SELECT * FROM u`,
+      [runId, changes.status ?? null, changes.end_time ?? null, changes.name ?? null],
+    );
+    if (changes.name !== undefined) await this.upsertTags(m, runId, [{ key: RUN_NAME_TAG, value: changes.name }]);
+    return rows[0];
+  }
+
+  /** Sets lifecycle_stage and deleted_time; false when the run does not exist. */
+  async setLifecycle(m: EntityManager, runId: string, stage: 'active' | 'deleted', deletedTime: number | null): Promise<boolean> {
+    const rows = await m.query<{ n: number }[]>(
+      `WITH u AS (UPDATE tracking.runs SET lifecycle_stage = $2, deleted_time = $3::bigint WHERE run_uuid = $1 RETURNING 1)
+       SELECT count(*)::int AS n FROM u`,
+      [runId, stage, deletedTime],
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
+  /**
+   * Inserts params that are not there yet (one statement) and returns the
+   * keys already logged with another value; the caller rolls back on any.
+   * The conflict check reads the snapshot before the insert, i.e. the params
+   * logged by earlier requests.
+   */
+  async insertParams(m: EntityManager, runId: string, params: readonly KeyValue[]): Promise<ParamConflict[]> {
+    if (params.length === 0) return [];
+    return m.query<ParamConflict[]>(
+      `WITH input AS (
+         SELECT * FROM unnest($2::text[], $3::text[]) AS u(key, value)
+       ), inserted AS (
+         INSERT INTO tracking.params (run_uuid, key, value)
+         SELECT $1, key, value FROM input
+         ON CONFLICT (run_uuid, key) DO NOTHING
+         RETURNING key
+       )
+       SELECT p.key, p.value AS old_value, i.value AS new_value
+       FROM input i JOIN tracking.params p ON p.run_uuid = $1 AND p.key = i.key
+       WHERE p.value <> i.value`,
+      [runId, params.map((p) => p.key), params.map((p) => p.value)],
+    );
+  }
+
+  /** Upserts tags (keys must be unique in the list); a run name tag also renames the run. */
+  async upsertTags(m: EntityManager, runId: string, tags: readonly KeyValue[]): Promise<void> {
+    if (tags.length === 0) return;
+    await m.query(
+      `INSERT INTO tracking.tags (run_uuid, key, value)
+       SELECT $1, key, value FROM unnest($2::text[], $3::text[]) AS u(key, value)
+       ON CONFLICT (run_uuid, key) DO UPDATE SET value = EXCLUDED.value`,
+      [runId, tags.map((t) => t.key), tags.map((t) => t.value)],
+    );
+  }
+
+  async renameRun(m: EntityManager, runId: string, name: string): Promise<void> {
+    await m.query(`UPDATE tracking.runs SET name = $2 WHERE run_uuid = $1`, [runId, name]);
+  }
+
+  /** Deletes one tag; false when the run has no such tag. */
+  async deleteTag(m: EntityManager, runId: string, key: string): Promise<boolean> {
+    const rows = await m.query<{ n: number }[]>(
+      `WITH d AS (DELETE FROM tracking.tags WHERE run_uuid = $1 AND key = $2 RETURNING 1) SELECT count(*)::int AS n FROM d`,
+      [runId, key],
+    );
+    return (rows[0]?.n ?? 0) > 0;
+  }
+
+  /**
+   * Upserts datasets by (experiment, name, digest) and links them to the run
+   * with their input tags; an input already linked keeps its first tags.
+   */
+  async logDatasetInputs(
+    m: EntityManager,
+    runId: string,
+    experimentId: number,
+    datasets: readonly NewDataset[],
+    links: readonly DatasetLink[],
+    newUuid: () => string,
+  ): Promise<void> {
+    if (datasets.length === 0) return;
+    await m.query(
+      `INSERT INTO tracking.datasets (dataset_uuid, experiment_id, name, digest, source_type, source, schema, profile)
+       SELECT u.id, $1, u.name, u.digest, u.source_type, u.source, u.schema, u.profile
+       FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+         AS u(id, name, digest, source_type, source, schema, profile)
+       ON CONFLICT (experiment_id, name, digest) DO NOTHING`,
+      [
+        experimentId,
+        datasets.map(() => newUuid()),
+        datasets.map((d) => d.name),
+        datasets.map((d) => d.digest),
+        datasets.map((d) => d.source_type),
+        datasets.map((d) => d.source),
+        datasets.map((d) => d.schema),
+        datasets.map((d) => d.profile),
+      ],
+    );
+    await m.query(
+      `INSERT INTO tracking.run_inputs (run_uuid, dataset_uuid, tags, context)
+       SELECT $1, d.dataset_uuid, u.tags::jsonb, u.context
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(name, digest, tags, context)
+       JOIN tracking.datasets d ON d.experiment_id = $2 AND d.name = u.name AND d.digest = u.digest
+       ON CONFLICT (run_uuid, dataset_uuid) DO NOTHING`,
+      [
+        runId,
+        experimentId,
+        links.map((l) => l.name),
+        links.map((l) => l.digest),
+        links.map((l) => JSON.stringify(l.tags)),
+        links.map((l) => l.context),
+      ],
+    );
+  }
+
+  async insertModelInputs(m: EntityManager, runId: string, modelIds: readonly string[]): Promise<void> {
+    if (modelIds.length === 0) return;
+    await m.query(
+      `INSERT INTO tracking.run_model_inputs (run_uuid, model_id)
+       SELECT $1, model_id FROM unnest($2::text[]) AS u(model_id)
+       ON CONFLICT (run_uuid, model_id) DO NOTHING`,
+      [runId, modelIds],
+    );
+  }
+
+  /** Model outputs (unique model ids); logging one again updates its step. */
+  async upsertModelOutputs(m: EntityManager, runId: string, outputs: readonly { model_id: string; step: number }[]): Promise<void> {
+    if (outputs.length === 0) return;
+    await m.query(
+      `INSERT INTO tracking.run_model_outputs (run_uuid, model_id, step)
+       SELECT $1, model_id, step FROM unnest($2::text[], $3::bigint[]) AS u(model_id, step)
+       ON CONFLICT (run_uuid, model_id) DO UPDATE SET step = EXCLUDED.step`,
+      [runId, outputs.map((o) => o.model_id), outputs.map((o) => o.step)],
+    );
+  }
+
+  /** The latest metrics of one run, for the run.finished event. */
+  latestMetrics(m: EntityManager, runId: string, limit: number): Promise<LatestMetricRow[]> {
+    return m.query<LatestMetricRow[]>(
+      `SELECT run_uuid, key, value, timestamp, step, is_nan FROM tracking.latest_metrics
+       WHERE run_uuid = $1 ORDER BY key LIMIT $2`,
+      [runId, limit],
+    );
+  }
+
+  /** Runs a compiled search (first column: the run id), in its order. */
+  async searchRunIds(m: EntityManager, sql: string, params: unknown[]): Promise<string[]> {
+    const rows = await m.query<Record<string, string>[]>(sql, params);
+    return rows.map((row) => row.run_uuid ?? (Object.values(row)[0] as string));
+  }
+}

@@ -1,0 +1,369 @@
+import { EntityManager } from 'typeorm';
+import { CairnError, tracking } from '@cairn/contracts';
+import { OutboxWriter } from '@cairn/events';
+import { MetricsRepository } from '../repositories/metrics.repository';
+import { KeyValue, NewRun, RunChildren, RunRow, RunsRepository } from '../repositories/runs.repository';
+import { decodeHistoryToken, encodeHistoryToken, MetricsService, sampleSteps } from './metrics.service';
+import { generateRunName, newRunId, prepareMetrics, runArtifactUri, RunsService, toRunMessages } from './runs.service';
+
+const tx = { tag: 'tx' } as unknown as EntityManager;
+const reader = { tag: 'reader' } as unknown as EntityManager;
+const RUN_ID = '0123456789abcdef0123456789abcdef';
+
+function runRow(overrides: Partial<RunRow> = {}): RunRow {
+  return {
+    run_uuid: RUN_ID,
+    run_key: 7,
+    experiment_id: 1,
+    name: 'run',
+    user_id: 'u',
+    status: 'RUNNING',
+    start_time: 10,
+    end_time: null,
+    lifecycle_stage: 'active',
+    artifact_uri: `mlflow-artifacts:/1/${RUN_ID}/artifacts`,
+    deleted_time: null,
+    ...overrides,
+  };
+}
+
+const noChildren = (): RunChildren => ({ metrics: [], params: [], tags: [], datasets: [], modelInputs: [], modelOutputs: [] });
+
+type Mocked<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? jest.Mock<R, A> : T[K] };
+
+function setup() {
+  const runs: Partial<Mocked<RunsRepository>> & { reader: EntityManager } = {
+    reader,
+    transaction: jest.fn(async <T>(work: (m: EntityManager) => Promise<T>) => work(tx)),
+    findExperiment: jest.fn().mockResolvedValue({ lifecycle_stage: 'active', artifact_location: 'mlflow-artifacts:/1' }),
+    insertRun: jest.fn(async (_m: EntityManager, run: NewRun, _tags: KeyValue[]) => runRow({ run_uuid: run.run_uuid, name: run.name, artifact_uri: run.artifact_uri })),
+    findRun: jest.fn().mockResolvedValue(runRow()),
+    findRuns: jest.fn().mockResolvedValue([runRow()]),
+    loadChildren: jest.fn().mockResolvedValue(noChildren()),
+    updateRun: jest.fn(async (_m, _id, changes) => runRow({ status: changes.status ?? 'RUNNING', end_time: changes.end_time ?? null })),
+    setLifecycle: jest.fn().mockResolvedValue(true),
+    insertParams: jest.fn().mockResolvedValue([]),
+    upsertTags: jest.fn().mockResolvedValue(undefined),
+    renameRun: jest.fn().mockResolvedValue(undefined),
+    deleteTag: jest.fn().mockResolvedValue(true),
+    logDatasetInputs: jest.fn().mockResolvedValue(undefined),
+    insertModelInputs: jest.fn().mockResolvedValue(undefined),
+    upsertModelOutputs: jest.fn().mockResolvedValue(undefined),
+    latestMetrics: jest.fn().mockResolvedValue([]),
+    searchRunIds: jest.fn().mockResolvedValue([]),
+  };
+  const metrics: Partial<Mocked<MetricsRepository>> = {
+    insertHistory: jest.fn().mockResolvedValue(undefined),
+    upsertLatest: jest.fn().mockResolvedValue(undefined),
+    insertLoggedModelMetrics: jest.fn().mockResolvedValue(undefined),
+    history: jest.fn().mockResolvedValue([]),
+    bulkHistory: jest.fn().mockResolvedValue([]),
+    bounds: jest.fn().mockResolvedValue([]),
+    rangeRows: jest.fn().mockResolvedValue([]),
+    probe: jest.fn().mockResolvedValue([]),
+  };
+  const outbox = { append: jest.fn().mockResolvedValue('event-id') };
+  const service = new RunsService(
+    runs as unknown as RunsRepository,
+    metrics as unknown as MetricsRepository,
+    outbox as unknown as OutboxWriter,
+  );
+  const metricsService = new MetricsService(runs as unknown as RunsRepository, metrics as unknown as MetricsRepository);
+  return { runs, metrics, outbox, service, metricsService };
+}
+
+async function failure(promise: Promise<unknown>): Promise<CairnError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as CairnError;
+  }
+  throw new Error('expected a failure');
+}
+
+const metric = (key: string, value: number, step = 0, timestamp = 1): tracking.Metric => ({ key, value, step, timestamp });
+
+describe('RunsService.create', () => {
+  const base: tracking.CreateRunRequest = { experiment_id: '1', user_id: 'u', run_name: '', start_time: 5, tags: [] };
+
+  it('generates a name, adds the run name tag, builds the artifact uri, emits run.created', async () => {
+    const { runs, outbox, service } = setup();
+    const run = await service.create(base);
+    expect(run.info?.run_name).toMatch(/^[a-z]+-[a-z]+-\d{1,3}$/);
+    expect(run.info?.run_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(run.info?.artifact_uri).toBe(`mlflow-artifacts:/1/${run.info?.run_id}/artifacts`);
+    const tags = runs.insertRun?.mock.calls[0]?.[2];
+    expect(tags).toEqual([{ key: 'mlflow.runName', value: run.info?.run_name }]);
+    expect(outbox.append).toHaveBeenCalledWith(tx, 'cairn.tracking.run.created.v1', run.info?.run_id, expect.objectContaining({ experiment_id: '1', start_time: 5 }));
+  });
+
+  it('takes the name from the mlflow.runName tag, and rejects a different run_name', async () => {
+    const { runs, service } = setup();
+    await service.create({ ...base, tags: [{ key: 'mlflow.runName', value: 'tagged' }] });
+    expect(runs.insertRun?.mock.calls[0]?.[1].name).toBe('tagged');
+    const e = await failure(service.create({ ...base, run_name: 'other', tags: [{ key: 'mlflow.runName', value: 'tagged' }] }));
+    expect(e.code).toBe('INVALID_PARAMETER_VALUE');
+    expect(e.message).toMatch(/Both 'run_name' argument and 'mlflow.runName' tag/);
+  });
+
+  it('refuses a missing or deleted experiment', async () => {
+    const { runs, service } = setup();
+    runs.findExperiment?.mockResolvedValueOnce(undefined);
+    expect((await failure(service.create(base))).code).toBe('RESOURCE_DOES_NOT_EXIST');
+    runs.findExperiment?.mockResolvedValueOnce({ lifecycle_stage: 'deleted', artifact_location: 'x' });
+    expect((await failure(service.create(base))).message).toMatch(/must be in the 'active' state/);
+    expect((await failure(service.create({ ...base, experiment_id: 'abc' }))).code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
+  it('defaults start_time to now', async () => {
+    const { runs, service } = setup();
+    const before = Date.now();
+    await service.create({ ...base, start_time: undefined });
+    expect(runs.insertRun?.mock.calls[0]?.[1].start_time).toBeGreaterThanOrEqual(before);
+  });
+});
+
+describe('RunsService writes', () => {
+  it('logs a batch in one transaction with one statement per kind', async () => {
+    const { runs, metrics, service } = setup();
+    await service.logBatch({
+      run_id: RUN_ID,
+      metrics: [metric('a', 1, 0), metric('a', 2, 1), metric('b', Number.NaN, 0), metric('a', 2, 1)],
+      params: [{ key: 'p', value: '1' }],
+      tags: [{ key: 't', value: '1' }, { key: 't', value: '2' }],
+    });
+    expect(runs.transaction).toHaveBeenCalledTimes(1);
+    expect(runs.findRun).toHaveBeenCalledTimes(1);
+    expect(metrics.insertHistory?.mock.calls[0]?.[2]).toHaveLength(3); // exact duplicate dropped
+    expect(metrics.upsertLatest?.mock.calls[0]?.[2]).toEqual([
+      { key: 'a', value: 2, step: 1, timestamp: 1, is_nan: false },
+      { key: 'b', value: 0, step: 0, timestamp: 1, is_nan: true },
+    ]);
+    expect(runs.upsertTags?.mock.calls[0]?.[2]).toEqual([{ key: 't', value: '2' }]);
+    expect(metrics.insertLoggedModelMetrics).not.toHaveBeenCalled();
+  });
+
+  it('rejects a changed param and writes nothing else', async () => {
+    const { runs, metrics, service } = setup();
+    runs.insertParams?.mockResolvedValue([{ key: 'p', old_value: '1', new_value: '2' }]);
+    const e = await failure(service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [{ key: 'p', value: '2' }], tags: [] }));
+    expect(e.code).toBe('INVALID_PARAMETER_VALUE');
+    expect(e.message).toContain("Params were already logged='[{'key': 'p', 'old_value': '1', 'new_value': '2'}]'");
+    expect(metrics.insertHistory).not.toHaveBeenCalled();
+    const single = await failure(service.logParam({ run_id: RUN_ID, key: 'p', value: '2' }));
+    expect(single.message).toMatch(/Param with key='p' was already logged with value='1'/);
+  });
+
+  it('applies the batch limits with MLflow messages, before touching the database', async () => {
+    const { runs, service } = setup();
+    const many = (n: number) => Array.from({ length: n }, (_, i) => metric(`m${i}`, i));
+    await service.logBatch({ run_id: RUN_ID, metrics: many(1000), params: [], tags: [] });
+    const e = await failure(service.logBatch({ run_id: RUN_ID, metrics: many(1001), params: [], tags: [] }));
+    expect(e.message).toBe(
+      'A batch logging request can contain at most 1000 metrics. Got 1001 metrics. Please split up metrics across multiple requests and try again.',
+    );
+    const params = Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'v' }));
+    expect((await failure(service.logBatch({ run_id: RUN_ID, metrics: [], params, tags: [] }))).message).toMatch(/at most 100 params/);
+    const total = await failure(service.logBatch({ run_id: RUN_ID, metrics: many(950), params: params.slice(0, 51), tags: [] }));
+    expect(total.message).toMatch(/at most 1000 metrics, params, and tags. Got 1001/);
+    const dupes = await failure(service.logBatch({ run_id: RUN_ID, metrics: [], params: [{ key: 'p', value: '1' }, { key: 'p', value: '1' }], tags: [] }));
+    expect(dupes.message).toMatch(/Duplicate parameter keys have been submitted: \['p'\]/);
+    expect(runs.transaction).toHaveBeenCalledTimes(1);
+  });
+
+  it('validates keys and values', async () => {
+    const { service } = setup();
+    for (const key of ['../x', '/abs', 'a/../b', 'bad*char', '']) {
+      expect((await failure(service.logParam({ run_id: RUN_ID, key, value: '1' }))).code).toBe('INVALID_PARAMETER_VALUE');
+    }
+    expect((await failure(service.logParam({ run_id: RUN_ID, key: 'k', value: 'x'.repeat(6001) }))).message).toMatch(/exceeded length limit of 6000/);
+    expect((await failure(service.setTag({ run_id: RUN_ID, key: 'k', value: 'x'.repeat(8001) }))).message).toMatch(/limit of 8000/);
+    expect((await failure(service.logMetric({ run_id: RUN_ID, key: 'k', value: 1, timestamp: -1, step: 0 }))).message).toMatch(/invalid timestamp/);
+    expect((await failure(service.logMetric({ run_id: 'bad id!', key: 'k', value: 1, timestamp: 1, step: 0 }))).message).toMatch(/Invalid run ID/);
+  });
+
+  it('refuses writes to unknown and deleted runs', async () => {
+    const { runs, service } = setup();
+    runs.findRun?.mockResolvedValueOnce(undefined);
+    const missing = await failure(service.setTag({ run_id: RUN_ID, key: 'k', value: 'v' }));
+    expect(missing.code).toBe('RESOURCE_DOES_NOT_EXIST');
+    runs.findRun?.mockResolvedValueOnce(runRow({ lifecycle_stage: 'deleted' }));
+    const deleted = await failure(service.logMetric({ run_id: RUN_ID, key: 'k', value: 1, timestamp: 1, step: 0 }));
+    expect(deleted.code).toBe('INVALID_PARAMETER_VALUE');
+    expect(deleted.message).toBe(`The run ${RUN_ID} must be in the 'active' state. Current state is deleted.`);
+  });
+
+  it('renames the run when the run name tag is set', async () => {
+    const { runs, service } = setup();
+    await service.setTag({ run_id: RUN_ID, key: 'mlflow.runName', value: 'new' });
+    expect(runs.renameRun).toHaveBeenCalledWith(tx, RUN_ID, 'new');
+  });
+
+  it('emits run.finished once when the status becomes terminal, NaN metrics as null', async () => {
+    const { runs, outbox, service } = setup();
+    runs.latestMetrics?.mockResolvedValue([{ run_uuid: RUN_ID, key: 'm', value: 0, timestamp: 1, step: 2, is_nan: true }]);
+    await service.update({ run_id: RUN_ID, status: 'FINISHED', end_time: 20, run_name: '' });
+    expect(outbox.append).toHaveBeenCalledWith(
+      tx,
+      'cairn.tracking.run.finished.v1',
+      RUN_ID,
+      expect.objectContaining({ status: 'FINISHED', end_time: 20, latest_metrics: [{ key: 'm', value: null, step: 2, timestamp: 1 }] }),
+    );
+    runs.findRun?.mockResolvedValueOnce(runRow({ status: 'FINISHED' }));
+    await service.update({ run_id: RUN_ID, status: 'FINISHED', end_time: 21, run_name: '' });
+    expect(outbox.append).toHaveBeenCalledTimes(1);
+    expect((await failure(service.update({ run_id: RUN_ID, status: 'DONE', run_name: '' }))).code).toBe('INVALID_PARAMETER_VALUE');
+  });
+
+  it('dedupes dataset inputs by (name, digest), keeping the context tag', async () => {
+    const { runs, service } = setup();
+    const dataset = { name: 'd', digest: 'x', source_type: 'local', source: '{}' };
+    await service.logInputs({
+      run_id: RUN_ID,
+      datasets: [
+        { tags: [{ key: 'mlflow.data.context', value: 'train' }], dataset },
+        { tags: [], dataset },
+      ],
+      models: [{ model_id: 'm-1' }, { model_id: 'm-1' }],
+    });
+    const [, , experimentId, datasets, links] = runs.logDatasetInputs?.mock.calls[0] ?? [];
+    expect(experimentId).toBe(1);
+    expect(datasets).toHaveLength(1);
+    expect(links).toEqual([{ name: 'd', digest: 'x', tags: [{ key: 'mlflow.data.context', value: 'train' }], context: 'train' }]);
+    expect(runs.insertModelInputs).toHaveBeenCalledWith(tx, RUN_ID, ['m-1']);
+    const bad = await failure(service.logInputs({ run_id: RUN_ID, datasets: [{ tags: [], dataset: { ...dataset, digest: 'x'.repeat(37) } }], models: [] }));
+    expect(bad.message).toMatch(/digest/);
+  });
+});
+
+describe('RunsService reads', () => {
+  it('get: not found, and the full run', async () => {
+    const { runs, service } = setup();
+    runs.findRuns?.mockResolvedValueOnce([]);
+    expect((await failure(service.get(RUN_ID))).message).toBe(`Run with id=${RUN_ID} not found`);
+    runs.loadChildren?.mockResolvedValueOnce({
+      ...noChildren(),
+      metrics: [{ run_uuid: RUN_ID, key: 'm', value: 0, timestamp: 1, step: 1, is_nan: true }],
+      params: [{ run_uuid: RUN_ID, key: 'p', value: '1' }],
+      modelOutputs: [{ run_uuid: RUN_ID, model_id: 'm-1', step: 3 }],
+    });
+    const run = await service.get(RUN_ID);
+    expect(run.data?.metrics[0]?.value).toBeNaN();
+    expect(run.data?.params).toEqual([{ key: 'p', value: '1' }]);
+    expect(run.outputs?.model_outputs).toEqual([{ model_id: 'm-1', step: 3 }]);
+    expect(run.info?.end_time).toBeUndefined();
+  });
+
+  it('search: pages with a token, loads the page in one batch', async () => {
+    const { runs, service } = setup();
+    const ids = ['a', 'b', 'c'].map((c) => c.repeat(32));
+    runs.searchRunIds?.mockResolvedValue(ids);
+    runs.findRuns?.mockImplementation(async (_m, wanted) => wanted.map((id) => runRow({ run_uuid: id })));
+    const first = await service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 2, order_by: [], page_token: '' });
+    expect(first.runs.map((r) => r.info?.run_id)).toEqual(ids.slice(0, 2));
+    expect(first.next_page_token).not.toBe('');
+    expect(runs.loadChildren).toHaveBeenCalledWith(reader, ids.slice(0, 2));
+    const sql = runs.searchRunIds?.mock.calls[0]?.[1] ?? '';
+    expect(sql).toMatch(/LIMIT/);
+    runs.searchRunIds?.mockResolvedValue([]);
+    await service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 2, order_by: [], page_token: first.next_page_token });
+    expect(runs.searchRunIds?.mock.calls[1]?.[2]).toContain(2); // offset
+    const other = await failure(
+      service.search({ experiment_ids: ['1'], filter: 'x', run_view_type: '', max_results: 2, order_by: [], page_token: first.next_page_token }),
+    );
+    expect(other.message).toBe('Invalid page token');
+    expect((await failure(service.search({ experiment_ids: ['1'], filter: '', run_view_type: 'NOPE', max_results: 0, order_by: [], page_token: '' }))).code).toBe(
+      'INVALID_PARAMETER_VALUE',
+    );
+    expect((await failure(service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 50001, order_by: [], page_token: '' }))).code).toBe(
+      'INVALID_PARAMETER_VALUE',
+    );
+  });
+});
+
+describe('helpers', () => {
+  it('generates MLflow-style names and ids', () => {
+    for (let i = 0; i < 50; i++) expect(generateRunName().length).toBeLessThanOrEqual(20);
+    expect(newRunId()).toMatch(/^[0-9a-f]{32}$/);
+    expect(runArtifactUri('s3://bucket/path/', 'r')).toBe('s3://bucket/path/r/artifacts');
+  });
+
+  it('prepareMetrics: latest is max step, then timestamp, then value; NaN counts as 0', () => {
+    const { latest } = prepareMetrics([metric('a', 5, 1, 10), metric('a', 1, 2, 1), metric('a', 3, 2, 1), metric('n', Number.NaN, 0, 1), metric('n', -1, 0, 1)]);
+    expect(latest).toEqual([
+      { key: 'a', value: 3, step: 2, timestamp: 1, is_nan: false },
+      { key: 'n', value: 0, step: 0, timestamp: 1, is_nan: true },
+    ]);
+  });
+
+  it('toRunMessages keeps the order of the rows', () => {
+    const rows = [runRow({ run_uuid: 'b' }), runRow({ run_uuid: 'a' })];
+    expect(toRunMessages(rows, noChildren()).map((r) => r.info?.run_id)).toEqual(['b', 'a']);
+  });
+});
+
+describe('MetricsService', () => {
+  it('sampleSteps spreads targets evenly and keeps both ends', () => {
+    expect(sampleSteps(0, 999_999, 5)).toEqual([0, 250_000, 500_000, 749_999, 999_999]);
+    expect(sampleSteps(3, 5, 10)).toEqual([3, 4, 5]);
+    expect(sampleSteps(7, 7, 10)).toEqual([7]);
+  });
+
+  it('history tokens round-trip and are bound to run and key', () => {
+    const cursor = { step: 3, timestamp: 4, skip: 2 };
+    const token = encodeHistoryToken(RUN_ID, 'k', cursor);
+    expect(decodeHistoryToken(token, RUN_ID, 'k')).toEqual(cursor);
+    expect(() => decodeHistoryToken(token, RUN_ID, 'other')).toThrow('Invalid page token');
+    expect(() => decodeHistoryToken('%%%', RUN_ID, 'k')).toThrow('Invalid page token');
+  });
+
+  it('history pages by keyset, rows tied on (step, timestamp) included, and an unknown run has no history', async () => {
+    const { runs, metrics, metricsService } = setup();
+    const row = (step: number, value: number, is_nan = false) => ({ run_key: 7, step, timestamp: 1, value, is_nan });
+    metrics.history?.mockResolvedValueOnce([row(0, 1), row(1, 0, true), row(1, 3)]);
+    const page = await metricsService.history({ run_id: RUN_ID, metric_key: 'k', page_token: '', max_results: 2 });
+    expect(metrics.history).toHaveBeenCalledWith(reader, 7, 'k', null, 3);
+    expect(page.metrics).toHaveLength(2);
+    expect(page.metrics[1]?.value).toBeNaN();
+    const cursor = decodeHistoryToken(page.next_page_token, RUN_ID, 'k');
+    expect(cursor).toEqual({ step: 1, timestamp: 1, skip: 1 });
+    // The next page starts at (1, 1) and skips the one row of it already returned.
+    metrics.history?.mockResolvedValueOnce([row(1, 0, true), row(1, 3), row(2, 5)]);
+    const next = await metricsService.history({ run_id: RUN_ID, metric_key: 'k', page_token: page.next_page_token, max_results: 2 });
+    expect(metrics.history).toHaveBeenLastCalledWith(reader, 7, 'k', cursor, 4);
+    expect(next.metrics.map((m) => m.value)).toEqual([3, 5]);
+    expect(next.next_page_token).toBe('');
+    runs.findRun?.mockResolvedValueOnce(undefined);
+    expect(await metricsService.history({ run_id: RUN_ID, metric_key: 'k', page_token: '', max_results: 0 })).toEqual({ metrics: [], next_page_token: '' });
+  });
+
+  it('bulk interval: small series whole, long series probed at max_results steps plus the last point', async () => {
+    const { runs, metrics, metricsService } = setup();
+    const other = 'f'.repeat(32);
+    runs.findRuns?.mockResolvedValue([runRow(), runRow({ run_uuid: other, run_key: 8 })]);
+    metrics.bounds?.mockResolvedValue([
+      { run_key: 7, min_step: 0, max_step: 999_999, n: 11 },
+      { run_key: 8, min_step: 0, max_step: 4, n: 5 },
+    ]);
+    metrics.rangeRows?.mockResolvedValue([{ run_key: 8, step: 0, timestamp: 1, value: 1, is_nan: false }]);
+    metrics.probe?.mockResolvedValue([
+      { run_key: 7, step: 0, timestamp: 1, value: 1, is_nan: false },
+      { run_key: 7, step: 999_999, timestamp: 2, value: 2, is_nan: false },
+      { run_key: 7, step: 999_999, timestamp: 2, value: 2, is_nan: false },
+    ]);
+    const result = await metricsService.bulkInterval({ run_ids: [RUN_ID, other], metric_key: 'k', max_results: 10 });
+    const [, , probedRuns, targets] = metrics.probe?.mock.calls[0] ?? [];
+    expect(targets).toHaveLength(10);
+    expect(probedRuns?.every((k) => k === 7)).toBe(true);
+    expect(metrics.rangeRows).toHaveBeenCalledWith(reader, [8], 'k', { start: null, end: null }, 10);
+    expect(result.metrics.map((m) => [m.run_id, m.step])).toEqual([
+      [RUN_ID, 0],
+      [RUN_ID, 999_999],
+      [other, 0],
+    ]);
+    const e = await failure(metricsService.bulkInterval({ run_ids: [RUN_ID], metric_key: 'k', max_results: 10, start_step: 5 }));
+    expect(e.message).toMatch(/both must be specified/);
+    const tooMany = Array.from({ length: 101 }, (_, i) => i.toString(16).padStart(32, '0'));
+    expect((await failure(metricsService.bulkInterval({ run_ids: tooMany, metric_key: 'k', max_results: 10 }))).message).toMatch(/at most 100 run_ids/);
+  });
+});

@@ -1,0 +1,588 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { CairnError, EventData, tracking } from '@cairn/contracts';
+import { OutboxWriter } from '@cairn/events';
+import { MetricsRepository, StoredMetric, LatestMetric } from '../repositories/metrics.repository';
+import {
+  DatasetLink,
+  KeyValue,
+  LatestMetricRow,
+  NewDataset,
+  RunChildren,
+  RunRow,
+  RunsRepository,
+} from '../repositories/runs.repository';
+import { compileRunSearch, decodePageToken, encodePageToken, ViewType } from '../search';
+import { parseExperimentId } from './experiments.service';
+import {
+  LIMITS,
+  requireValue,
+  validateBatchLimits,
+  validateDatasetInput,
+  validateKey,
+  validateLength,
+  validateMaxResults,
+  validateMetricNumbers,
+  validateRunId,
+  validateTimestamp,
+} from './validation';
+
+export const RUN_NAME_TAG = 'mlflow.runName';
+const DATASET_CONTEXT_TAG = 'mlflow.data.context';
+const RUN_STATUSES = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'] as const;
+const TERMINAL_STATUSES = new Set(['FINISHED', 'FAILED', 'KILLED']);
+const VIEW_TYPES: readonly ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
+export const SEARCH_RUNS_DEFAULT_MAX_RESULTS = 1000;
+/** run.finished carries at most this many latest metrics (the event schema's bound). */
+const EVENT_METRICS_LIMIT = 1000;
+
+// ------------------------------------------------------------------ helpers
+
+/** MLflow stores NaN as 0 with is_nan; ±Infinity are kept as such (PostgreSQL has them). */
+export function storedValue(value: number): { value: number; is_nan: boolean } {
+  return Number.isNaN(value) ? { value: 0, is_nan: true } : { value, is_nan: false };
+}
+
+export function readValue(value: number, isNan: boolean): number {
+  return isNan ? Number.NaN : value;
+}
+
+/** MLflow's ordering of metric values for "latest": step, then timestamp, then value (NaN as 0). */
+function isLater(a: LatestMetric, b: LatestMetric): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return a.value > b.value;
+}
+
+/** Removes exact duplicates (MLflow's metric identity) and picks the latest value per key. */
+export function prepareMetrics(metrics: readonly tracking.Metric[]): { rows: StoredMetric[]; latest: LatestMetric[] } {
+  const rows: StoredMetric[] = [];
+  const seen = new Set<string>();
+  const latest = new Map<string, LatestMetric>();
+  for (const metric of metrics) {
+    const { value, is_nan } = storedValue(metric.value);
+    const identity = `${metric.key}\u0000${metric.step}\u0000${metric.timestamp}\u0000${value}\u0000${is_nan}`;
+    if (seen.has(identity)) continue;
+    seen.add(identity);
+    rows.push({
+      key: metric.key,
+      value,
+      timestamp: metric.timestamp,
+      step: metric.step,
+      is_nan,
+      model_id: metric.model_id || null,
+      dataset_name: metric.dataset_name || null,
+      dataset_digest: metric.dataset_digest || null,
+    });
+    const candidate = { key: metric.key, value, timestamp: metric.timestamp, step: metric.step, is_nan };
+    const current = latest.get(metric.key);
+    if (!current || isLater(candidate, current)) latest.set(metric.key, candidate);
+  }
+  // Sorted by key: concurrent writers to one run then lock latest_metrics rows in the same order.
+  return { rows, latest: [...latest.values()].sort(byKey) };
+}
+
+function byKey(a: { key: string }, b: { key: string }): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/** Later values of a key win (as MLflow's set_tags resolves repeated keys); sorted by key (lock order). */
+function uniqueTags(tags: readonly KeyValue[]): KeyValue[] {
+  const values = new Map<string, string>();
+  for (const tag of tags) values.set(tag.key, tag.value);
+  return [...values].map(([key, value]) => ({ key, value })).sort(byKey);
+}
+
+function validateMetric(metric: tracking.Metric): void {
+  validateKey('Metric name', metric.key);
+  validateMetricNumbers(metric.key, metric.value, metric.timestamp, metric.step);
+}
+
+function validateParam(param: KeyValue): void {
+  validateKey('Param key', param.key);
+  validateLength('Param value', param.value, LIMITS.paramValueLength);
+}
+
+function validateTag(tag: KeyValue): void {
+  validateKey('Tag key', tag.key);
+  validateLength('Tag value', tag.value, LIMITS.runTagValueLength);
+}
+
+/** Python's repr of a str, as MLflow's messages print them. */
+function pyRepr(value: string): string {
+  return value.includes("'") && !value.includes('"') ? `"${value}"` : `'${value.replace(/'/g, "\\'")}'`;
+}
+
+/** `<artifact_location>/<run_id>/artifacts`, as MLflow's append_to_uri_path. */
+export function runArtifactUri(artifactLocation: string, runId: string): string {
+  const base = artifactLocation.replace(/\/+$/, '');
+  return `${base}/${runId}/artifacts`;
+}
+
+const ADJECTIVES = [
+  'amazing', 'bald', 'beautiful', 'bemused', 'bold', 'brawny', 'bright', 'calm', 'capable', 'caring',
+  'clean', 'clever', 'colorful', 'crawling', 'debonair', 'delicate', 'dapper', 'enchanting', 'fearless', 'gentle',
+  'gifted', 'glamorous', 'grandiose', 'handsome', 'honorable', 'hilarious', 'judicious', 'kindly', 'learned', 'loud',
+  'luminous', 'magnificent', 'masked', 'merciful', 'mysterious', 'nebulous', 'nimble', 'omniscient', 'orderly', 'painted',
+  'polite', 'puzzled', 'redolent', 'rebellious', 'resilient', 'rumbling', 'salty', 'secretive', 'selective', 'serious',
+  'shivering', 'silent', 'skillful', 'smiling', 'stately', 'suave', 'sassy', 'thoughtful', 'traveling', 'trusting',
+  'unequaled', 'upbeat', 'useful', 'valuable', 'victorious', 'welcoming', 'whimsical', 'wise', 'youthful', 'zealous',
+];
+const NOUNS = [
+  'ant', 'ape', 'asp', 'auk', 'bass', 'bat', 'bear', 'bee', 'bird', 'boar',
+  'bug', 'calf', 'carp', 'cat', 'colt', 'cow', 'crab', 'crane', 'cub', 'deer',
+  'doe', 'dog', 'dove', 'duck', 'eel', 'elk', 'fawn', 'finch', 'fish', 'foal',
+  'fowl', 'fox', 'frog', 'gnat', 'goat', 'grouse', 'gull', 'hare', 'hawk', 'hen',
+  'hog', 'horse', 'hound', 'jay', 'kit', 'kite', 'koi', 'lamb', 'lark', 'loon',
+  'lynx', 'mare', 'midge', 'mink', 'mole', 'moose', 'moth', 'mouse', 'mule', 'newt',
+  'owl', 'ox', 'panda', 'penguin', 'perch', 'pig', 'pug', 'quail', 'ram', 'rat',
+  'ray', 'robin', 'roo', 'rook', 'seal', 'shad', 'shark', 'sheep', 'shrew', 'skink',
+  'slug', 'smelt', 'snail', 'snake', 'squid', 'stag', 'steed', 'stoat', 'stork', 'swan',
+  'tern', 'toad', 'trout', 'turtle', 'vole', 'wasp', 'whale', 'wolf', 'worm', 'wren',
+];
+
+/** An MLflow-style run name: adjective-noun-number, at most 20 characters. */
+export function generateRunName(): string {
+  for (;;) {
+    const adjective = ADJECTIVES[randomInt(ADJECTIVES.length)] as string;
+    const noun = NOUNS[randomInt(NOUNS.length)] as string;
+    const name = `${adjective}-${noun}-${randomInt(1000)}`;
+    if (name.length <= 20) return name;
+  }
+}
+
+/** uuid4 as 32 hex characters (MLflow's run ids). */
+export function newRunId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
+export function toRunInfo(row: RunRow): tracking.RunInfo {
+  return {
+    run_id: row.run_uuid,
+    run_uuid: row.run_uuid,
+    run_name: row.name,
+    experiment_id: String(row.experiment_id),
+    user_id: row.user_id,
+    status: row.status,
+    start_time: Number(row.start_time),
+    end_time: row.end_time === null ? undefined : Number(row.end_time),
+    artifact_uri: row.artifact_uri,
+    lifecycle_stage: row.lifecycle_stage,
+  };
+}
+
+function groupBy<T extends { run_uuid: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.run_uuid);
+    if (group) group.push(row);
+    else groups.set(row.run_uuid, [row]);
+  }
+  return groups;
+}
+
+/** Assembles Run messages, in the order of `rows`. */
+export function toRunMessages(rows: readonly RunRow[], children: RunChildren): tracking.Run[] {
+  const metrics = groupBy(children.metrics);
+  const params = groupBy(children.params);
+  const tags = groupBy(children.tags);
+  const datasets = groupBy(children.datasets);
+  const modelInputs = groupBy(children.modelInputs);
+  const modelOutputs = groupBy(children.modelOutputs);
+  return rows.map((row) => {
+    const id = row.run_uuid;
+    return {
+      info: toRunInfo(row),
+      data: {
+        metrics: (metrics.get(id) ?? []).map((m) => ({
+          key: m.key,
+          value: readValue(m.value, m.is_nan),
+          timestamp: Number(m.timestamp),
+          step: Number(m.step),
+        })),
+        params: (params.get(id) ?? []).map(({ key, value }) => ({ key, value })),
+        tags: (tags.get(id) ?? []).map(({ key, value }) => ({ key, value })),
+      },
+      inputs: {
+        dataset_inputs: (datasets.get(id) ?? []).map((d) => ({
+          tags: d.tags,
+          dataset: {
+            name: d.name,
+            digest: d.digest,
+            source_type: d.source_type,
+            source: d.source,
+            schema: d.schema ?? undefined,
+            profile: d.profile ?? undefined,
+          },
+        })),
+        model_inputs: (modelInputs.get(id) ?? []).map((m) => ({ model_id: m.model_id })),
+      },
+      outputs: {
+        model_outputs: (modelOutputs.get(id) ?? []).map((m) => ({ model_id: m.model_id, step: Number(m.step) })),
+      },
+    };
+  });
+}
+
+function eventMetrics(rows: readonly LatestMetricRow[]): EventData<'cairn.tracking.run.finished.v1'>['latest_metrics'] {
+  return rows.map((m) => ({
+    key: m.key,
+    value: m.is_nan || !Number.isFinite(m.value) ? null : m.value,
+    step: Number(m.step),
+    timestamp: Math.max(0, Number(m.timestamp)),
+  }));
+}
+
+export function notFound(runId: string): CairnError {
+  return CairnError.notFound(`Run with id=${runId} not found`);
+}
+
+export function checkActive(run: RunRow): void {
+  if (run.lifecycle_stage !== 'active') {
+    throw CairnError.invalidParameter(
+      `The run ${run.run_uuid} must be in the 'active' state. Current state is ${run.lifecycle_stage}.`,
+    );
+  }
+}
+
+// ------------------------------------------------------------------ service
+
+@Injectable()
+export class RunsService {
+  constructor(
+    private readonly runs: RunsRepository,
+    private readonly metrics: MetricsRepository,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  async create(request: tracking.CreateRunRequest): Promise<tracking.Run> {
+    const experimentId = parseExperimentId(requireValue('experiment_id', request.experiment_id));
+    const startTime = request.start_time ?? Date.now();
+    validateTimestamp('start_time', startTime);
+    for (const tag of request.tags) validateTag(tag);
+    const tags = uniqueTags(request.tags);
+    const nameTag = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
+    if (request.run_name && nameTag && request.run_name !== nameTag) {
+      throw CairnError.invalidParameter(
+        "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values " +
+          `(run_name='${request.run_name}', mlflow.runName='${nameTag}').`,
+      );
+    }
+    const name = request.run_name || nameTag || generateRunName();
+    if (!nameTag) tags.push({ key: RUN_NAME_TAG, value: name });
+    const runId = newRunId();
+    return this.runs.transaction(async (m) => {
+      const experiment = await this.runs.findExperiment(m, experimentId);
+      if (!experiment) throw CairnError.notFound(`No Experiment with id=${experimentId} exists`);
+      if (experiment.lifecycle_stage !== 'active') {
+        throw CairnError.invalidParameter(
+          `The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycle_stage}.`,
+        );
+      }
+      const row = await this.runs.insertRun(
+        m,
+        {
+          run_uuid: runId,
+          experiment_id: experimentId,
+          name,
+          user_id: request.user_id,
+          start_time: startTime,
+          artifact_uri: runArtifactUri(experiment.artifact_location, runId),
+        },
+        tags,
+      );
+      await this.outbox.append(m, 'cairn.tracking.run.created.v1', runId, {
+        experiment_id: String(experimentId),
+        run_id: runId,
+        run_name: name,
+        user_id: request.user_id,
+        start_time: startTime,
+      });
+      const [run] = toRunMessages([row], {
+        metrics: [],
+        params: [],
+        tags: tags.map((t) => ({ run_uuid: runId, ...t })).sort(byKey),
+        datasets: [],
+        modelInputs: [],
+        modelOutputs: [],
+      });
+      return run as tracking.Run;
+    });
+  }
+
+  async get(runId: string): Promise<tracking.Run> {
+    validateRunId(runId);
+    const [run] = await this.load(this.runs.reader, [runId]);
+    if (!run) throw notFound(runId);
+    return run;
+  }
+
+  /** Full Run messages for these ids, in that order (missing ids skipped). */
+  async load(m: EntityManager, runIds: readonly string[]): Promise<tracking.Run[]> {
+    if (runIds.length === 0) return [];
+    const found = await this.runs.findRuns(m, runIds);
+    const byId = new Map(found.map((row) => [row.run_uuid, row]));
+    const rows = runIds.map((id) => byId.get(id)).filter((row): row is RunRow => row !== undefined);
+    const children = await this.runs.loadChildren(
+      m,
+      rows.map((row) => row.run_uuid),
+    );
+    return toRunMessages(rows, children);
+  }
+
+  async update(request: tracking.UpdateRunRequest): Promise<tracking.RunInfo> {
+    const runId = validateRunId(request.run_id);
+    const status = request.status || undefined;
+    if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) {
+      throw CairnError.invalidParameter(
+        `Invalid value "${status}" for parameter 'status' supplied: must be one of ${RUN_STATUSES.join(', ')}`,
+      );
+    }
+    if (request.end_time !== undefined) validateTimestamp('end_time', request.end_time);
+    const name = request.run_name || undefined;
+    return this.runs.transaction(async (m) => {
+      const before = await this.activeRun(m, runId, true);
+      const after = await this.runs.updateRun(m, runId, { status, end_time: request.end_time, name });
+      if (!after) throw notFound(runId);
+      if (TERMINAL_STATUSES.has(after.status) && after.status !== before.status) {
+        const latest = await this.runs.latestMetrics(m, runId, EVENT_METRICS_LIMIT);
+        await this.outbox.append(m, 'cairn.tracking.run.finished.v1', runId, {
+          experiment_id: String(after.experiment_id),
+          run_id: runId,
+          run_name: after.name,
+          user_id: after.user_id,
+          status: after.status as 'FINISHED' | 'FAILED' | 'KILLED',
+          start_time: Math.max(0, Number(after.start_time)),
+          end_time: Math.max(0, Number(after.end_time ?? Date.now())),
+          latest_metrics: eventMetrics(latest),
+        });
+      }
+      return toRunInfo(after);
+    });
+  }
+
+  async delete(runId: string): Promise<void> {
+    validateRunId(runId);
+    if (!(await this.runs.transaction((m) => this.runs.setLifecycle(m, runId, 'deleted', Date.now())))) {
+      throw notFound(runId);
+    }
+  }
+
+  async restore(runId: string): Promise<void> {
+    validateRunId(runId);
+    if (!(await this.runs.transaction((m) => this.runs.setLifecycle(m, runId, 'active', null)))) {
+      throw notFound(runId);
+    }
+  }
+
+  async logMetric(request: tracking.LogMetricRequest): Promise<void> {
+    const runId = validateRunId(request.run_id);
+    const metric: tracking.Metric = {
+      key: request.key,
+      value: request.value,
+      timestamp: request.timestamp,
+      step: request.step,
+      model_id: request.model_id,
+      dataset_name: request.dataset_name,
+      dataset_digest: request.dataset_digest,
+    };
+    validateMetric(metric);
+    await this.write(runId, [metric], [], [], false);
+  }
+
+  async logParam(request: tracking.LogParamRequest): Promise<void> {
+    const runId = validateRunId(request.run_id);
+    const param = { key: request.key, value: request.value };
+    validateParam(param);
+    await this.write(runId, [], [param], [], true);
+  }
+
+  async setTag(request: tracking.SetTagRequest): Promise<void> {
+    const runId = validateRunId(request.run_id);
+    const tag = { key: request.key, value: request.value };
+    validateTag(tag);
+    await this.write(runId, [], [], [tag], false);
+  }
+
+  async deleteTag(request: tracking.DeleteTagRequest): Promise<void> {
+    const runId = validateRunId(request.run_id);
+    requireValue('key', request.key);
+    await this.runs.transaction(async (m) => {
+      await this.activeRun(m, runId);
+      if (!(await this.runs.deleteTag(m, runId, request.key))) {
+        throw CairnError.notFound(`No tag with name: ${request.key} in run with id ${runId}`);
+      }
+    });
+  }
+
+  async logBatch(request: tracking.LogBatchRequest): Promise<void> {
+    const runId = validateRunId(request.run_id);
+    request.metrics.forEach(validateMetric);
+    request.params.forEach(validateParam);
+    request.tags.forEach(validateTag);
+    validateBatchLimits(request.metrics.length, request.params.length, request.tags.length);
+    const seen = new Set<string>();
+    const duplicates: string[] = [];
+    for (const param of request.params) {
+      if (seen.has(param.key)) duplicates.push(param.key);
+      seen.add(param.key);
+    }
+    if (duplicates.length > 0) {
+      throw CairnError.invalidParameter(
+        `Duplicate parameter keys have been submitted: [${duplicates.map(pyRepr).join(', ')}]. ` +
+          'Please ensure the request contains only one param value per param key.',
+      );
+    }
+    await this.write(runId, request.metrics, request.params, request.tags, false);
+  }
+
+  /**
+   * The one write path of metrics, params and tags: one transaction, one run
+   * lookup, then one statement per kind. A param conflict aborts the whole.
+   */
+  private async write(
+    runId: string,
+    metrics: readonly tracking.Metric[],
+    params: readonly KeyValue[],
+    tags: readonly KeyValue[],
+    singleParam: boolean,
+  ): Promise<void> {
+    const prepared = metrics.length > 0 ? prepareMetrics(metrics) : undefined;
+    const uniqueTagList = uniqueTags(tags);
+    await this.runs.transaction(async (m) => {
+      const run = await this.activeRun(m, runId);
+      if (params.length > 0) {
+        const conflicts = await this.runs.insertParams(m, runId, [...params].sort(byKey));
+        const first = conflicts[0];
+        if (first && singleParam) {
+          throw CairnError.invalidParameter(
+            `Changing param values is not allowed. Param with key='${first.key}' was already logged with value='${first.old_value}' ` +
+              `for run ID='${runId}'. Attempted logging new value '${first.new_value}'.`,
+          );
+        }
+        if (first) {
+          const listed = conflicts
+            .map((c) => `{'key': ${pyRepr(c.key)}, 'old_value': ${pyRepr(c.old_value)}, 'new_value': ${pyRepr(c.new_value)}}`)
+            .join(', ');
+          throw CairnError.invalidParameter(
+            `Changing param values is not allowed. Params were already logged='[${listed}]' for run ID='${runId}'.`,
+          );
+        }
+      }
+      if (prepared) {
+        await this.metrics.insertHistory(m, run.run_key, prepared.rows);
+        await this.metrics.upsertLatest(m, runId, prepared.latest);
+        if (prepared.rows.some((row) => row.model_id !== null)) {
+          await this.metrics.insertLoggedModelMetrics(m, runId, prepared.rows);
+        }
+      }
+      if (uniqueTagList.length > 0) {
+        await this.runs.upsertTags(m, runId, uniqueTagList);
+        const name = uniqueTagList.find((t) => t.key === RUN_NAME_TAG)?.value;
+        if (name !== undefined) await this.runs.renameRun(m, runId, name);
+      }
+    });
+  }
+
+  async logInputs(request: tracking.LogInputsRequest): Promise<void> {
+    const runId = validateRunId(request.run_id);
+    request.datasets.forEach(validateDatasetInput);
+    // The first input of a (name, digest) wins, as in MLflow.
+    const datasets: NewDataset[] = [];
+    const links: DatasetLink[] = [];
+    const seen = new Set<string>();
+    for (const input of request.datasets) {
+      const d = input.dataset as tracking.Dataset;
+      const identity = `${d.name}\u0000${d.digest}`;
+      if (seen.has(identity)) continue;
+      seen.add(identity);
+      datasets.push({
+        name: d.name,
+        digest: d.digest,
+        source_type: d.source_type,
+        source: d.source,
+        schema: d.schema ?? null,
+        profile: d.profile ?? null,
+      });
+      const tags = input.tags.map(({ key, value }) => ({ key, value }));
+      links.push({
+        name: d.name,
+        digest: d.digest,
+        tags,
+        context: tags.find((t) => t.key === DATASET_CONTEXT_TAG)?.value ?? null,
+      });
+    }
+    const modelIds = [...new Set(request.models.map((model) => requireValue('model_id', model.model_id)))];
+    await this.runs.transaction(async (m) => {
+      const run = await this.activeRun(m, runId);
+      await this.runs.logDatasetInputs(m, runId, Number(run.experiment_id), datasets, links, newRunId);
+      await this.runs.insertModelInputs(m, runId, modelIds);
+    });
+  }
+
+  async logOutputs(request: tracking.LogOutputsRequest): Promise<void> {
+    const runId = validateRunId(request.run_id);
+    const outputs = new Map<string, number>();
+    for (const model of request.models) {
+      requireValue('model_id', model.model_id);
+      if (!Number.isSafeInteger(model.step)) throw CairnError.invalidParameter(`Invalid step ${model.step}`);
+      outputs.set(model.model_id, model.step);
+    }
+    await this.runs.transaction(async (m) => {
+      await this.activeRun(m, runId);
+      await this.runs.upsertModelOutputs(
+        m,
+        runId,
+        [...outputs].map(([model_id, step]) => ({ model_id, step })),
+      );
+    });
+  }
+
+  async search(request: tracking.SearchRunsRequest): Promise<tracking.SearchRunsResponse> {
+    const experimentIds = request.experiment_ids.map((id) => {
+      if (!/^\d{1,18}$/.test(id)) {
+        throw CairnError.invalidParameter(`Invalid experiment ID '${id}'. Experiment ID must be a valid integer.`);
+      }
+      return Number(id);
+    });
+    const viewType = (request.run_view_type || 'ACTIVE_ONLY') as ViewType;
+    if (!VIEW_TYPES.includes(viewType)) {
+      throw CairnError.invalidParameter(
+        `Invalid value "${request.run_view_type}" for parameter 'run_view_type' supplied: must be one of ${VIEW_TYPES.join(', ')}`,
+      );
+    }
+    const maxResults = request.max_results || SEARCH_RUNS_DEFAULT_MAX_RESULTS;
+    validateMaxResults(maxResults, LIMITS.searchRunsMaxResults);
+    const shape = { e: experimentIds, f: request.filter, o: request.order_by, v: viewType };
+    const offset = decodePageToken(request.page_token, shape);
+    const query = compileRunSearch({
+      experimentIds,
+      filter: request.filter,
+      orderBy: request.order_by,
+      runViewType: viewType,
+      maxResults,
+      offset,
+    });
+    const reader = this.runs.reader;
+    const ids = await this.runs.searchRunIds(reader, query.sql, query.params);
+    const hasMore = ids.length > maxResults;
+    const runs = await this.load(reader, hasMore ? ids.slice(0, maxResults) : ids);
+    return { runs, next_page_token: hasMore ? encodePageToken(offset + maxResults, shape) : '' };
+  }
+
+  async artifactRoot(runId: string): Promise<tracking.GetRunArtifactRootResponse> {
+    validateRunId(runId);
+    const run = await this.runs.findRun(this.runs.reader, runId);
+    if (!run) throw notFound(runId);
+    return { experiment_id: String(run.experiment_id), artifact_uri: run.artifact_uri };
+  }
+
+  /** The run, which must exist and be active (the check of every write). */
+  private async activeRun(m: EntityManager, runId: string, forUpdate = false): Promise<RunRow> {
+    const run = await this.runs.findRun(m, runId, forUpdate);
+    if (!run) throw notFound(runId);
+    checkActive(run);
+    return run;
+  }
+}
