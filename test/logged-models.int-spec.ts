@@ -142,7 +142,7 @@ describe('logged models over HTTP (embedded server)', () => {
       'RESOURCE_DOES_NOT_EXIST',
     );
     expectError(await call('POST', '/logged-models', '[1, 2]'), 400, 'BAD_REQUEST');
-    expectError(await call('POST', '/logged-models', '{not json'), 400, 'BAD_REQUEST');
+    expectError(await call('POST', '/logged-models', '{not json'), 400, 'INVALID_PARAMETER_VALUE');
   });
 
   async function newModel(name: string): Promise<string> {

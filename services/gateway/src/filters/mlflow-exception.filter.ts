@@ -9,9 +9,13 @@ const CONTENT_TYPE_MESSAGE = "Bad Request. Content-Type must be one of ['applica
 const FASTIFY_ERRORS: Partial<Record<string, { code: ErrorCode; message?: string }>> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'INVALID_PARAMETER_VALUE', message: CONTENT_TYPE_MESSAGE },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'BAD_REQUEST' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'BAD_REQUEST', message: 'Malformed request: the JSON body is empty.' },
+  // MLflow reads an unparsable body as {} and fails on the first required field: INVALID_PARAMETER_VALUE.
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_PARAMETER_VALUE', message: 'Malformed request: the JSON body is empty.' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'INVALID_PARAMETER_VALUE', message: 'Request body is too large.' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'BAD_REQUEST', message: 'Malformed request: the body is not valid JSON.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'INVALID_PARAMETER_VALUE',
+    message: 'Malformed request: the body is not valid JSON.',
+  },
 };
 
 /** Maps any failure to MLflow's error body and HTTP status; never leaks a stack. */
@@ -25,7 +29,10 @@ export function toCairnError(exception: unknown, path: string): CairnError {
   const fastifyCode = (exception as { code?: unknown }).code;
   const known = typeof fastifyCode === 'string' ? FASTIFY_ERRORS[fastifyCode] : undefined;
   if (known) return new CairnError(known.code, known.message ?? (exception as Error).message);
-  if (exception instanceof SyntaxError || (exception as { statusCode?: number }).statusCode === 400) {
+  if (exception instanceof SyntaxError) {
+    return new CairnError('INVALID_PARAMETER_VALUE', `Malformed request: the body is not valid JSON (${exception.message})`);
+  }
+  if ((exception as { statusCode?: number }).statusCode === 400) {
     return new CairnError('BAD_REQUEST', `Malformed request: ${(exception as Error).message}`);
   }
   if (exception instanceof HttpException && exception.getStatus() < 500) {

@@ -6,7 +6,7 @@ import { dropOutboxTablesSql, outboxTablesSql } from '@cairn/events';
  *  - metric history (append-heavy, up to 10^8 rows) is keyed by a compact
  *    run_key (bigint) instead of the 32-char run id, with one non-unique
  *    (run_key, key, step, timestamp) index instead of MLflow's all-column
- *    primary key;
+ *    primary key, covering value and is_nan so history reads never touch the heap;
  *  - latest_metrics keeps one row per (run, key) for search and get-run;
  *  - params/tags are searched through (key, left(value, 200)) expression
  *    indexes, because a btree entry cannot hold an 8000-char value.
@@ -87,7 +87,8 @@ export class Initial1764190000000 implements MigrationInterface {
          dataset_name text,
          dataset_digest text
        )`,
-      `CREATE INDEX metrics_history ON tracking.metrics (run_key, key, step, timestamp)`,
+      // History reads (pages, bulk, bulk-interval probes) need only these columns: index-only scans.
+      `CREATE INDEX metrics_history ON tracking.metrics (run_key, key, step, timestamp) INCLUDE (value, is_nan)`,
 
       `CREATE TABLE tracking.datasets (
          dataset_uuid text PRIMARY KEY,

@@ -63,8 +63,10 @@ const HISTORY_ORDER = 'step, timestamp';
 
 /**
  * Metric history SQL. tracking.metrics is indexed on
- * (run_key, key, step, timestamp): every read here is an index range scan or
- * a handful of index probes, never a scan of a run's whole history.
+ * (run_key, key, step, timestamp), INCLUDE (value, is_nan) since migration
+ * MetricsHistoryCovering1764200000000: every read here is an index(-only)
+ * range scan or a handful of index probes, never a scan of a run's whole
+ * history.
  */
 @Injectable()
 export class MetricsRepository {
@@ -120,29 +122,6 @@ export class MetricsRepository {
         latest.map((x) => x.timestamp),
         latest.map((x) => x.step),
         latest.map((x) => x.is_nan),
-      ],
-    );
-  }
-
-  /** Metrics logged with a model id also go to that logged model (when it exists). */
-  async insertLoggedModelMetrics(m: EntityManager, runId: string, metrics: readonly StoredMetric[]): Promise<void> {
-    const rows = metrics.filter((x) => x.model_id !== null);
-    if (rows.length === 0) return;
-    await m.query(
-      `INSERT INTO tracking.logged_model_metrics (model_id, key, value, timestamp, step, run_id, dataset_name, dataset_digest)
-       SELECT u.model_id, u.key, u.value, u.ts, u.step, $1, u.dataset_name, u.dataset_digest
-       FROM unnest($2::text[], $3::text[], $4::float8[], $5::bigint[], $6::bigint[], $7::text[], $8::text[])
-         AS u(model_id, key, value, ts, step, dataset_name, dataset_digest)
-       WHERE EXISTS (SELECT 1 FROM tracking.logged_models lm WHERE lm.model_id = u.model_id)`,
-      [
-        runId,
-        rows.map((x) => x.model_id),
-        rows.map((x) => x.key),
-        rows.map((x) => (x.is_nan ? Number.NaN : x.value)),
-        rows.map((x) => x.timestamp),
-        rows.map((x) => x.step),
-        rows.map((x) => x.dataset_name),
-        rows.map((x) => x.dataset_digest),
       ],
     );
   }

@@ -65,8 +65,14 @@ describe('parseFilter: structure', () => {
     expectInvalid(() => runs('metrics.a == 1'), "Invalid comparator '==' at position 11");
     expectInvalid(() => runs('metrics.a <> 1'), "Invalid comparator '<>'");
     expectInvalid(() => runs("tags.a NOT LIKE 'x'"), "Invalid comparator 'NOT LIKE'");
-    expectInvalid(() => runs('tags.a IS NULL'), 'IS NULL / IS NOT NULL are not supported');
-    expectInvalid(() => runs('tags.a IS NOT NULL'), "Invalid comparator 'IS'");
+    expectInvalid(() => runs('tags.a IS NOTHING'), "Invalid comparator 'IS NOTHING'");
+    expectInvalid(() => runs('metrics.a IS NULL'), "Invalid comparator 'IS NULL' for metric 'a'");
+    expectInvalid(() => runs("attributes.status IN ('KILLED')"), "Invalid comparator 'IN' for attribute 'status'");
+  });
+
+  it('reads IS NULL / IS NOT NULL on params and tags (MLflow 3.17)', () => {
+    expect(runs('tags.a IS NULL')[0]).toMatchObject({ comparator: 'IS NULL', value: { kind: 'none' } });
+    expect(runs('params.`b c` is not null')[0]).toMatchObject({ comparator: 'IS NOT NULL', field: { key: 'b c' } });
   });
 
   it('rejects a leading value', () => {
@@ -170,7 +176,7 @@ describe('parseFilter: values', () => {
 
   it('reads IN / NOT IN lists, including a trailing comma and mixed quotes', () => {
     expect(runs("run_id IN ('a', \"b\",)")[0]!).toMatchObject({ comparator: 'IN', value: { kind: 'list', values: ['a', 'b'] } });
-    expect(runs("attributes.status not in ('KILLED')")[0]!).toMatchObject({ comparator: 'NOT IN', value: { values: ['KILLED'] } });
+    expect(runs("attributes.run_id not in ('k')")[0]!).toMatchObject({ comparator: 'NOT IN', value: { values: ['k'] } });
     expect(runs("datasets.name IN ('train','eval')")[0]!.value).toEqual({ kind: 'list', values: ['train', 'eval'] });
   });
 
@@ -224,7 +230,8 @@ describe('parseFilter: comparators per kind (runs)', () => {
 
   it.each([...keyValue, 'IN', 'NOT IN'])('string attributes and datasets accept %s', (op) => {
     const value = op.includes('IN') ? "('x')" : "'x'";
-    for (const key of ['run_id', 'run_name', 'user_id', 'status', 'artifact_uri']) {
+    const keys = op.includes('IN') ? ['run_id'] : ['run_id', 'run_name', 'user_id', 'status', 'artifact_uri'];
+    for (const key of keys) {
       expect(runs(`attributes.${key} ${op} ${value}`)[0]!.comparator).toBe(op);
     }
     for (const key of ['name', 'digest', 'context']) {
@@ -235,7 +242,7 @@ describe('parseFilter: comparators per kind (runs)', () => {
   it('rejects comparators outside each kind', () => {
     expectInvalid(() => runs("metrics.m LIKE '1'"), "Invalid comparator 'LIKE' for metric 'm' in runs search: not one of ['=', '!=', '>', '>=', '<', '<=']");
     expectInvalid(() => runs("metrics.m IN ('1')"), "Invalid comparator 'IN' for metric 'm'");
-    expectInvalid(() => runs("params.p > 'x'"), "Invalid comparator '>' for param 'p' in runs search: not one of ['=', '!=', 'LIKE', 'ILIKE']");
+    expectInvalid(() => runs("params.p > 'x'"), "Invalid comparator '>' for param 'p' in runs search: not one of ['=', '!=', 'LIKE', 'ILIKE', 'IS NULL', 'IS NOT NULL']");
     expectInvalid(() => runs("tags.t IN ('x')"), "Invalid comparator 'IN' for tag 't'");
     expectInvalid(() => runs("start_time LIKE '1'"), "Invalid comparator 'LIKE' for attribute 'start_time'");
     expectInvalid(() => runs("status > 'x'"), "Invalid comparator '>' for attribute 'status'");

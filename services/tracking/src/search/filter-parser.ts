@@ -7,7 +7,7 @@ import { FieldRef, isKeyword, quoteToken, RawIdentifier, readIdentifier, resolve
  * Recursive-descent parser for MLflow search filters:
  *
  *   filter     := comparison ( AND comparison )* EOF
- *   comparison := identifier comparator value
+ *   comparison := identifier comparator value | identifier IS [NOT] NULL
  *   comparator := '=' | '!=' | '>' | '>=' | '<' | '<=' | LIKE | ILIKE | IN | NOT IN
  *   value      := string | number | '(' string ( ',' string )* ','? ')'
  *
@@ -17,7 +17,8 @@ import { FieldRef, isKeyword, quoteToken, RawIdentifier, readIdentifier, resolve
 export type FilterValue =
   | { kind: 'string'; value: string }
   | { kind: 'number'; raw: string; value: number }
-  | { kind: 'list'; values: string[] };
+  | { kind: 'list'; values: string[] }
+  | { kind: 'none' };
 
 export interface FilterComparison {
   field: FieldRef;
@@ -62,6 +63,10 @@ function parseComparison(cursor: TokenCursor, spec: EntitySpec): FilterCompariso
   const id = readIdentifier(cursor, CONTEXT);
   const field = resolveField(id, spec, spec.filterAttributes);
   const comparator = readComparator(cursor, id);
+  if (comparator === 'IS NULL' || comparator === 'IS NOT NULL') {
+    checkComparator(spec, field, comparator);
+    return { field, comparator, value: { kind: 'none' } };
+  }
   const value = readValue(cursor, id, comparator);
   checkComparator(spec, field, comparator);
   return { field, comparator, value: checkValue(field, comparator, value) };
@@ -76,17 +81,20 @@ function readComparator(cursor: TokenCursor, id: RawIdentifier): Comparator {
   const word = token.kind === 'word' ? token.value.toUpperCase() : '';
   if (word === 'LIKE' || word === 'ILIKE' || word === 'IN') return word;
   if (word === 'NOT') return readNotIn(cursor, token);
-  if (word === 'IS') {
-    throw CairnError.invalidParameter(
-      `Invalid comparator 'IS' at ${describePosition(token.start)}: IS NULL / IS NOT NULL are not supported ` +
-        "in MLflow search filters (use != '' or LIKE '%' to require a key)",
-    );
-  }
+  if (word === 'IS') return readIsNull(cursor, token);
   const found = token.kind === 'eof' ? 'reached the end of the filter' : `found ${quoteToken(token)}`;
   throw CairnError.invalidParameter(
     `Invalid comparison clause: expected a comparator (=, !=, >, >=, <, <=, LIKE, ILIKE, IN, NOT IN) ` +
       `after '${id.text}', but ${found}`,
   );
+}
+
+function readIsNull(cursor: TokenCursor, is: Token): Comparator {
+  const negated = isKeyword(cursor.peek(), 'NOT');
+  if (negated) cursor.next();
+  const next = cursor.next();
+  if (next.kind === 'word' && next.value.toUpperCase() === 'NULL') return negated ? 'IS NOT NULL' : 'IS NULL';
+  throw invalidComparator(`IS ${negated ? 'NOT ' : ''}${next.raw}`.trim(), is);
 }
 
 function readNotIn(cursor: TokenCursor, not: Token): Comparator {
@@ -169,7 +177,9 @@ function describeField(field: FieldRef): string {
 }
 
 function checkComparator(spec: EntitySpec, field: FieldRef, comparator: Comparator): void {
-  const allowed = spec.comparators[operandKind(field.type, field.numeric)];
+  const kind = operandKind(field.type, field.numeric);
+  const listOnly = kind === 'string_attribute' && spec.listAttributes && !spec.listAttributes.has(field.key);
+  const allowed = spec.comparators[kind].filter((c) => !(listOnly && (c === 'IN' || c === 'NOT IN')));
   if (allowed.includes(comparator)) return;
   throw CairnError.invalidParameter(
     `Invalid comparator '${comparator}' for ${describeField(field)} in ${spec.label} search: ` +

@@ -7,7 +7,19 @@
 
 export type FieldType = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset';
 
-export type Comparator = '=' | '!=' | '>' | '>=' | '<' | '<=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN';
+export type Comparator =
+  | '='
+  | '!='
+  | '>'
+  | '>='
+  | '<'
+  | '<='
+  | 'LIKE'
+  | 'ILIKE'
+  | 'IN'
+  | 'NOT IN'
+  | 'IS NULL'
+  | 'IS NOT NULL';
 
 /** The operand classes comparators are validated against. */
 export type OperandKind = 'metric' | 'param' | 'tag' | 'string_attribute' | 'numeric_attribute' | 'dataset';
@@ -29,11 +41,15 @@ export interface EntitySpec {
   orderAttributes: ReadonlyMap<string, AttributeSpec>;
   datasetKeys: readonly string[];
   comparators: Readonly<Record<OperandKind, readonly Comparator[]>>;
+  /** String attributes that take IN / NOT IN (MLflow 3.17: only run_id); others refuse lists. */
+  listAttributes?: ReadonlySet<string>;
 }
 
 const NUMERIC_COMPARATORS: readonly Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
 const KEY_VALUE_COMPARATORS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
 const LIST_COMPARATORS: readonly Comparator[] = ['=', '!=', 'LIKE', 'ILIKE', 'IN', 'NOT IN'];
+/** Run params and tags also take IS NULL / IS NOT NULL (the key is absent / present). */
+const RUN_KEY_VALUE_COMPARATORS: readonly Comparator[] = [...KEY_VALUE_COMPARATORS, 'IS NULL', 'IS NOT NULL'];
 const NONE: readonly Comparator[] = [];
 
 function attributes(entries: [alias: string, key: string, numeric: boolean][]): ReadonlyMap<string, AttributeSpec> {
@@ -80,12 +96,13 @@ export const RUN_SEARCH_SPEC: EntitySpec = {
   datasetKeys: ['name', 'digest', 'context'],
   comparators: {
     metric: NUMERIC_COMPARATORS,
-    param: KEY_VALUE_COMPARATORS,
-    tag: KEY_VALUE_COMPARATORS,
+    param: RUN_KEY_VALUE_COMPARATORS,
+    tag: RUN_KEY_VALUE_COMPARATORS,
     string_attribute: LIST_COMPARATORS,
     numeric_attribute: NUMERIC_COMPARATORS,
     dataset: LIST_COMPARATORS,
   },
+  listAttributes: new Set(['run_id']),
 };
 
 const EXPERIMENT_FILTER_ATTRIBUTES = attributes([

@@ -166,14 +166,16 @@ describe('run search on PostgreSQL (PGlite)', () => {
     ["tags.note LIKE '%100\\%'", [6]],
     ["tags.`mlflow.runName` = 'alpha'", [1]],
     ["tags.team = 'x''); DROP TABLE tracking.runs; --'", []],
+    ['tags.team IS NOT NULL', [2, 3, 1]],
+    ['tags.team IS NULL', [6]],
+    ["tags.team IS NULL AND params.model LIKE '%n'", [6]],
   ])('param/tag filter %s', async (filter, expected) => {
     expect(await runs({ filter })).toEqual(expected);
   });
 
   it.each<[string, number[]]>([
     ["attributes.status = 'FINISHED'", [6, 1]],
-    ["status IN ('RUNNING', 'FAILED')", [2, 3]],
-    ["status NOT IN ('FINISHED')", [2, 3]],
+    [`run_id NOT IN ('${r(1)}', '${r(3)}')`, [2, 6]],
     ["run_name LIKE '%a'", [2, 6, 3, 1]],
     ["run_name LIKE 'g%'", []],
     ["attributes.run_name ILIKE 'g%'", [3]],

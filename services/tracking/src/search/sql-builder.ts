@@ -215,10 +215,21 @@ export function applyCommonConditions(
   for (const cmp of conditions) {
     const table = keyValueTable(tables, cmp.field);
     if (cmp.field.type === 'attribute') q.where(attributePredicate(q, tables.attributeColumn(cmp.field.key), cmp));
-    else if (table) joinKeyValueCondition(q, table, cmp.field.key, (alias) => keyValuePredicate(q, table, alias, cmp));
+    else if (table && (cmp.comparator === 'IS NULL' || cmp.comparator === 'IS NOT NULL')) {
+      q.where(keyPresence(q, table, cmp.field.key, cmp.comparator === 'IS NOT NULL'));
+    } else if (table) joinKeyValueCondition(q, table, cmp.field.key, (alias) => keyValuePredicate(q, table, alias, cmp));
     else remaining.push(cmp);
   }
   return remaining;
+}
+
+/** `IS NULL` / `IS NOT NULL` on a param or tag: the owner lacks / has the key. */
+function keyPresence(q: QueryBuilder, table: KeyValueTable, key: string, present: boolean): string {
+  const alias = q.nextAlias('k');
+  const exists =
+    `EXISTS (SELECT 1 FROM ${table.table} ${alias} WHERE ${alias}.${table.ownerColumn} = ${q.rootId}` +
+    ` AND ${alias}.key = ${q.bind(key, 'text')})`;
+  return present ? exists : `NOT ${exists}`;
 }
 
 function keyValuePredicate(q: QueryBuilder, table: KeyValueTable, alias: string, cmp: FilterComparison): string {

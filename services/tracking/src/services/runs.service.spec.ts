@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { CairnError, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
+import { LoggedModelsRepository } from '../repositories/logged-models.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { KeyValue, NewRun, RunChildren, RunRow, RunsRepository } from '../repositories/runs.repository';
 import { decodeHistoryToken, encodeHistoryToken, MetricsService, sampleSteps } from './metrics.service';
@@ -55,7 +56,6 @@ function setup() {
   const metrics: Partial<Mocked<MetricsRepository>> = {
     insertHistory: jest.fn().mockResolvedValue(undefined),
     upsertLatest: jest.fn().mockResolvedValue(undefined),
-    insertLoggedModelMetrics: jest.fn().mockResolvedValue(undefined),
     history: jest.fn().mockResolvedValue([]),
     bulkHistory: jest.fn().mockResolvedValue([]),
     bounds: jest.fn().mockResolvedValue([]),
@@ -63,13 +63,15 @@ function setup() {
     probe: jest.fn().mockResolvedValue([]),
   };
   const outbox = { append: jest.fn().mockResolvedValue('event-id') };
+  const loggedModels = { recordModelMetrics: jest.fn().mockResolvedValue(undefined) };
   const service = new RunsService(
     runs as unknown as RunsRepository,
     metrics as unknown as MetricsRepository,
+    loggedModels as unknown as LoggedModelsRepository,
     outbox as unknown as OutboxWriter,
   );
   const metricsService = new MetricsService(runs as unknown as RunsRepository, metrics as unknown as MetricsRepository);
-  return { runs, metrics, outbox, service, metricsService };
+  return { runs, metrics, loggedModels, outbox, service, metricsService };
 }
 
 async function failure(promise: Promise<unknown>): Promise<CairnError> {
@@ -125,7 +127,7 @@ describe('RunsService.create', () => {
 
 describe('RunsService writes', () => {
   it('logs a batch in one transaction with one statement per kind', async () => {
-    const { runs, metrics, service } = setup();
+    const { runs, metrics, loggedModels, service } = setup();
     await service.logBatch({
       run_id: RUN_ID,
       metrics: [metric('a', 1, 0), metric('a', 2, 1), metric('b', Number.NaN, 0), metric('a', 2, 1)],
@@ -140,7 +142,7 @@ describe('RunsService writes', () => {
       { key: 'b', value: 0, step: 0, timestamp: 1, is_nan: true },
     ]);
     expect(runs.upsertTags?.mock.calls[0]?.[2]).toEqual([{ key: 't', value: '2' }]);
-    expect(metrics.insertLoggedModelMetrics).not.toHaveBeenCalled();
+    expect(loggedModels.recordModelMetrics).toHaveBeenCalledWith(expect.anything(), []);
   });
 
   it('rejects a changed param and writes nothing else', async () => {
@@ -173,13 +175,24 @@ describe('RunsService writes', () => {
 
   it('validates keys and values', async () => {
     const { service } = setup();
-    for (const key of ['../x', '/abs', 'a/../b', 'bad*char', '']) {
+    for (const key of ['../x', '/abs', 'a/../b', 'bad*char', '', '.', 'k'.repeat(251)]) {
       expect((await failure(service.logParam({ run_id: RUN_ID, key, value: '1' }))).code).toBe('INVALID_PARAMETER_VALUE');
     }
-    expect((await failure(service.logParam({ run_id: RUN_ID, key: 'k', value: 'x'.repeat(6001) }))).message).toMatch(/exceeded length limit of 6000/);
-    expect((await failure(service.setTag({ run_id: RUN_ID, key: 'k', value: 'x'.repeat(8001) }))).message).toMatch(/limit of 8000/);
+    await service.logParam({ run_id: RUN_ID, key: 'température', value: '1' });
     expect((await failure(service.logMetric({ run_id: RUN_ID, key: 'k', value: 1, timestamp: -1, step: 0 }))).message).toMatch(/invalid timestamp/);
     expect((await failure(service.logMetric({ run_id: 'bad id!', key: 'k', value: 1, timestamp: 1, step: 0 }))).message).toMatch(/Invalid run ID/);
+  });
+
+  it('cuts over-long param and tag values to MLflow’s limits, as its server does', async () => {
+    const { runs, service } = setup();
+    await service.logBatch({
+      run_id: RUN_ID,
+      metrics: [],
+      params: [{ key: 'p', value: 'x'.repeat(6001) }],
+      tags: [{ key: 't', value: 'y'.repeat(8001) }],
+    });
+    expect(runs.insertParams?.mock.calls[0]?.[2]).toEqual([{ key: 'p', value: 'x'.repeat(6000) }]);
+    expect(runs.upsertTags?.mock.calls[0]?.[2]).toEqual([{ key: 't', value: 'y'.repeat(8000) }]);
   });
 
   it('refuses writes to unknown and deleted runs', async () => {

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { CairnError, EventData, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
+import { LoggedModelsRepository } from '../repositories/logged-models.repository';
 import { MetricsRepository, StoredMetric, LatestMetric } from '../repositories/metrics.repository';
 import {
   DatasetLink,
@@ -21,9 +22,9 @@ import {
   validateBatchLimits,
   validateDatasetInput,
   validateKey,
-  validateLength,
   validateMaxResults,
   validateMetricNumbers,
+  truncate,
   validateRunId,
   validateTimestamp,
 } from './validation';
@@ -99,14 +100,16 @@ function validateMetric(metric: tracking.Metric): void {
   validateMetricNumbers(metric.key, metric.value, metric.timestamp, metric.step);
 }
 
-function validateParam(param: KeyValue): void {
+/** A valid param; an over-long value is cut to the limit, as MLflow's server does by default. */
+function validParam(param: KeyValue): KeyValue {
   validateKey('Param key', param.key);
-  validateLength('Param value', param.value, LIMITS.paramValueLength);
+  return { key: param.key, value: truncate(param.value, LIMITS.paramValueLength) };
 }
 
-function validateTag(tag: KeyValue): void {
+/** A valid run tag; an over-long value is cut to the limit, as MLflow's server does by default. */
+function validTag(tag: KeyValue): KeyValue {
   validateKey('Tag key', tag.key);
-  validateLength('Tag value', tag.value, LIMITS.runTagValueLength);
+  return { key: tag.key, value: truncate(tag.value, LIMITS.runTagValueLength) };
 }
 
 /** Python's repr of a str, as MLflow's messages print them. */
@@ -253,6 +256,7 @@ export class RunsService {
   constructor(
     private readonly runs: RunsRepository,
     private readonly metrics: MetricsRepository,
+    private readonly loggedModels: LoggedModelsRepository,
     private readonly outbox: OutboxWriter,
   ) {}
 
@@ -260,8 +264,7 @@ export class RunsService {
     const experimentId = parseExperimentId(requireValue('experiment_id', request.experiment_id));
     const startTime = request.start_time ?? Date.now();
     validateTimestamp('start_time', startTime);
-    for (const tag of request.tags) validateTag(tag);
-    const tags = uniqueTags(request.tags);
+    const tags = uniqueTags(request.tags.map(validTag));
     const nameTag = tags.find((t) => t.key === RUN_NAME_TAG)?.value;
     if (request.run_name && nameTag && request.run_name !== nameTag) {
       throw CairnError.invalidParameter(
@@ -393,15 +396,13 @@ export class RunsService {
 
   async logParam(request: tracking.LogParamRequest): Promise<void> {
     const runId = validateRunId(request.run_id);
-    const param = { key: request.key, value: request.value };
-    validateParam(param);
+    const param = validParam({ key: request.key, value: request.value });
     await this.write(runId, [], [param], [], true);
   }
 
   async setTag(request: tracking.SetTagRequest): Promise<void> {
     const runId = validateRunId(request.run_id);
-    const tag = { key: request.key, value: request.value };
-    validateTag(tag);
+    const tag = validTag({ key: request.key, value: request.value });
     await this.write(runId, [], [], [tag], false);
   }
 
@@ -419,12 +420,12 @@ export class RunsService {
   async logBatch(request: tracking.LogBatchRequest): Promise<void> {
     const runId = validateRunId(request.run_id);
     request.metrics.forEach(validateMetric);
-    request.params.forEach(validateParam);
-    request.tags.forEach(validateTag);
-    validateBatchLimits(request.metrics.length, request.params.length, request.tags.length);
+    const params = request.params.map(validParam);
+    const tags = request.tags.map(validTag);
+    validateBatchLimits(request.metrics.length, params.length, tags.length);
     const seen = new Set<string>();
     const duplicates: string[] = [];
-    for (const param of request.params) {
+    for (const param of params) {
       if (seen.has(param.key)) duplicates.push(param.key);
       seen.add(param.key);
     }
@@ -434,7 +435,7 @@ export class RunsService {
           'Please ensure the request contains only one param value per param key.',
       );
     }
-    await this.write(runId, request.metrics, request.params, request.tags, false);
+    await this.write(runId, request.metrics, params, tags, false);
   }
 
   /**
@@ -473,9 +474,12 @@ export class RunsService {
       if (prepared) {
         await this.metrics.insertHistory(m, run.run_key, prepared.rows);
         await this.metrics.upsertLatest(m, runId, prepared.latest);
-        if (prepared.rows.some((row) => row.model_id !== null)) {
-          await this.metrics.insertLoggedModelMetrics(m, runId, prepared.rows);
-        }
+        const modelRows = prepared.rows.flatMap((row) =>
+          row.model_id === null
+            ? []
+            : [{ ...row, model_id: row.model_id, run_id: runId, value: row.is_nan ? Number.NaN : row.value }],
+        );
+        await this.loggedModels.recordModelMetrics(m, modelRows);
       }
       if (uniqueTagList.length > 0) {
         await this.runs.upsertTags(m, runId, uniqueTagList);

@@ -6,7 +6,7 @@ export const LIMITS = {
   keyLength: 250,
   paramValueLength: 6000,
   runTagValueLength: 8000,
-  experimentTagValueLength: 5000,
+  experimentTagValueLength: 20_000,
   experimentNameLength: 500,
   batchMetrics: 1000,
   batchParams: 100,
@@ -26,7 +26,8 @@ export const LIMITS = {
   inputTagValueLength: 500,
 } as const;
 
-const KEY_PATTERN = /^[/\w.\- :]*$/;
+/** Python's `\w` is Unicode-aware: letters, marks, digits and connector punctuation, plus MLflow's extras. */
+const KEY_PATTERN = /^[\p{L}\p{M}\p{N}\p{Pc}/.\- :]*$/u;
 
 /** Run, experiment and metric keys: MLflow's character set, length, and path normalisation rules. */
 export function validateKey(kind: 'Metric name' | 'Param key' | 'Tag key', key: string): void {
@@ -38,12 +39,17 @@ export function validateKey(kind: 'Metric name' | 'Param key' | 'Tag key', key: 
     );
   }
   const normalized = path.posix.normalize(key);
-  if (key.startsWith('/') || normalized !== key || normalized.startsWith('..')) {
+  if (key.startsWith('/') || normalized !== key || normalized.startsWith('..') || key === '.') {
     throw CairnError.invalidParameter(
       `Invalid ${label}: '${key}'. Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${normalized}'`,
     );
   }
   validateLength(kind, key, LIMITS.keyLength);
+}
+
+/** MLflow's server cuts over-long param and run-tag values to the limit instead of refusing them. */
+export function truncate(value: string, limit: number): string {
+  return value.length > limit ? value.slice(0, limit) : value;
 }
 
 export function validateLength(entity: string, value: string, limit: number): void {
