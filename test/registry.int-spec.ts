@@ -193,6 +193,79 @@ describe('registry over HTTP', () => {
   });
 });
 
+describe('registration status', () => {
+  interface LoggedModel {
+    model: { info: { model_id: string; artifact_uri: string; tags?: { key: string; value: string }[] } };
+  }
+
+  async function loggedModel(): Promise<LoggedModel['model']['info']> {
+    return ok(await post<LoggedModel>('logged-models', { experiment_id: '0', name: 'clf' })).model.info;
+  }
+
+  async function upload(artifactUri: string, file: string): Promise<void> {
+    const storePath = artifactUri.replace(/^mlflow-artifacts:\/*/, '');
+    const res = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${storePath}/${file}`, { method: 'PUT', body: 'flavors: {}\n' });
+    expect(res.status).toBe(200);
+  }
+
+  const finalize = (id: string, status: string): Promise<Reply> => call('PATCH', `logged-models/${id}`, { status });
+
+  it('waits for a logged model to be finalized, then checks its files: PENDING_REGISTRATION → READY', async () => {
+    const name = `pending-${randomUUID().slice(0, 8)}`;
+    ok(await post('registered-models/create', { name }));
+    const model = await loggedModel();
+    const created = ok(
+      await post<{ model_version: ModelVersion & { status_message?: string; model_id?: string } }>('model-versions/create', {
+        name,
+        source: `models:/${model.model_id}`,
+        model_id: model.model_id,
+      }),
+    );
+    expect(created.model_version).toMatchObject({ status: 'PENDING_REGISTRATION', model_id: model.model_id });
+    expect(created.model_version.status_message).toMatch(/to be finalized/);
+    await upload(model.artifact_uri, 'MLmodel');
+    ok(await finalize(model.model_id, 'LOGGED_MODEL_READY'));
+    const ready = await waitFor(
+      'the registration to settle',
+      async () => {
+        const got = ok(await get<{ model_version: ModelVersion }>('model-versions/get', { name, version: '1' }));
+        return got.model_version.status !== 'PENDING_REGISTRATION' && got.model_version;
+      },
+      30000,
+    );
+    expect(ready.status).toBe('READY');
+    // The logged model links back to its registered versions.
+    const linked = ok(await get<LoggedModel>(`logged-models/${model.model_id}`, {})).model.info.tags ?? [];
+    expect(JSON.parse(linked.find((t) => t.key === 'mlflow.modelVersions')?.value ?? '[]')).toEqual([{ name, version: 1 }]);
+    await waitFor('the status_changed event', async () =>
+      seen.some((s) => s.key === name && s.event.type === 'cairn.registry.model_version.status_changed.v1'),
+    );
+  });
+
+  it('fails registrations whose files are missing or whose upload failed', async () => {
+    const name = `failed-${randomUUID().slice(0, 8)}`;
+    ok(await post('registered-models/create', { name }));
+    const run = ok(await post<{ run: { info: { run_id: string } } }>('runs/create', { experiment_id: '0' })).run.info.run_id;
+    const empty = ok(await post<{ model_version: ModelVersion & { status_message?: string } }>('model-versions/create', { name, source: `runs:/${run}/model` }));
+    expect(empty.model_version.status).toBe('FAILED_REGISTRATION');
+    expect(empty.model_version.status_message).toMatch(/No model files found/);
+
+    const model = await loggedModel();
+    ok(await post('model-versions/create', { name, source: `models:/${model.model_id}`, model_id: model.model_id }));
+    ok(await finalize(model.model_id, 'LOGGED_MODEL_UPLOAD_FAILED'));
+    const failed = await waitFor('the registration to fail', async () => {
+      const got = ok(await get<{ model_version: ModelVersion & { status_message?: string } }>('model-versions/get', { name, version: '2' }));
+      return got.model_version.status !== 'PENDING_REGISTRATION' && got.model_version;
+    }, 30000);
+    expect(failed.status).toBe('FAILED_REGISTRATION');
+    expect(failed.status_message).toMatch(/upload of logged model .* failed/);
+
+    const refused = await post('model-versions/create', { name, source: `runs:/${run}/model`, run_id: 'another-run' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/The run_id request parameter must identify the resource that contains the source/);
+  });
+});
+
 describe('governance', () => {
   it('requests, approves (archiving), rejects, cancels and comments, recording who and when', async () => {
     const name = `gov-${randomUUID().slice(0, 8)}`;
@@ -257,7 +330,7 @@ describe('governance', () => {
     ok(await post('transition-requests/create', { name, version: '3', stage: 'Staging' }, 'carol'));
     const cancelled = await call<{ activity: Activity }>(
       'DELETE',
-      `transition-requests/delete?${new URLSearchParams({ name, version: '3', stage: 'Staging', creator: 'carol', comment: 'oops' })}`,
+      `transition-requests/delete?${new URLSearchParams({ name, version: '3', stage: 'Staging', creator: 'carol', comment: 'oops' }).toString()}`,
       undefined,
       'carol',
     );

@@ -109,9 +109,12 @@ describe('model version search', () => {
     expect(await versions("tags.long LIKE '%3' AND tags.k = 'many' AND tags.k != 'one'")).toEqual(['alpha/3']);
   });
 
-  it('uses the (key, left(value, 200)) index shape for tag equality', async () => {
+  it('compares tag values through the indexed value_prefix', async () => {
     const q = compileVersionSearch(parseRegistryFilter("tags.k = 'one'", VERSION_FILTER), parseVersionOrderBy([]), 10, 0);
-    expect(q.sql).toMatch(/left\(f1\.value, 200\) = left\(\$\d+::text, 200\) AND f1\.value = \$\d+::text/);
+    expect(q.sql).toMatch(/f1\.value_prefix = \$\d+::text\n/);
+    const long = `tags.k = '${'y'.repeat(250)}'`;
+    const q2 = compileVersionSearch(parseRegistryFilter(long, VERSION_FILTER), parseVersionOrderBy([]), 10, 0);
+    expect(q2.sql).toMatch(/f1\.value_prefix = left\(\$\d+::text, 200\) AND f1\.value = \$\d+::text/);
   });
 });
 

@@ -5,9 +5,10 @@ import { ModelOrderKey, OrderTerm, VersionOrderKey } from './order-by';
 /**
  * Compiles registry searches to parameterised PostgreSQL. Values only ever
  * travel as `$n` parameters. Each tag condition is an inner join on the tag
- * table's primary key (one row per owner and key: no duplicates), and tag
- * equality compares `left(value, 200)` first so the (key, left(value, 200))
- * index drives the join.
+ * table's primary key (one row per owner and key: no duplicates); tag
+ * equality compares the generated `value_prefix` (left(value, 200)) so the
+ * (key, value_prefix, owner) index drives the join and the primary key
+ * (which INCLUDEs value_prefix) checks the other tags, index-only.
  */
 export interface SearchQuery {
   sql: string;
@@ -61,8 +62,12 @@ function numericPredicate(q: Sql, column: string, cond: Condition): string {
 
 function tagPredicate(q: Sql, alias: string, cond: Condition): string {
   if (cond.comparator === '=') {
-    const value = q.bind(stringValue(cond.value), 'text');
-    return `left(${alias}.value, ${INDEXED_PREFIX}) = left(${value}, ${INDEXED_PREFIX}) AND ${alias}.value = ${value}`;
+    const raw = stringValue(cond.value);
+    // Shorter than the prefix: the prefix equals the value exactly, so the indexes alone
+    // decide (index-only scans on (key, value_prefix, ...) and the primary key's INCLUDE).
+    if (raw.length < INDEXED_PREFIX) return `${alias}.value_prefix = ${q.bind(raw, 'text')}`;
+    const value = q.bind(raw, 'text');
+    return `${alias}.value_prefix = left(${value}, ${INDEXED_PREFIX}) AND ${alias}.value = ${value}`;
   }
   return stringPredicate(q, `${alias}.value`, cond);
 }
@@ -83,9 +88,10 @@ export function splitPromptFilter(conditions: readonly Condition[]): { condition
 }
 
 function excludePromptsSql(q: Sql, modelKeyColumn: string): string {
+  // NOT IN (uncorrelated, hashed once) rather than NOT EXISTS: one relation fewer for the planner.
   return (
-    `NOT EXISTS (SELECT 1 FROM registry.registered_model_tags p WHERE p.model_key = ${modelKeyColumn}` +
-    ` AND p.key = ${q.bind(PROMPT_TAG, 'text')} AND p.value = ${q.bind('true', 'text')})`
+    `${modelKeyColumn} NOT IN (SELECT p.model_key FROM registry.registered_model_tags p` +
+    ` WHERE p.key = ${q.bind(PROMPT_TAG, 'text')} AND p.value_prefix = ${q.bind('true', 'text')})`
   );
 }
 
