@@ -45,7 +45,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export CAIRN_MODE=distributed CAIRN_LOG_LEVEL=warn CAIRN_PORT=$HTTP_PORT CAIRN_ARTIFACTS_GRPC_URL=127.0.0.1:$GRPC_PORT
+# A database of its own (the gateway keeps its schema there), created once and kept; authentication off:
+# this measures bytes, not permissions.
+BENCH_DB=cairn_artifacts_bench
+(cd "$ROOT" && node -e '
+  const { Client } = require("pg");
+  const c = new Client({ connectionString: process.env.CAIRN_DATABASE_URL });
+  c.connect().then(() => c.query("SELECT 1 FROM pg_database WHERE datname = $1", [process.argv[1]]))
+    .then((r) => r.rowCount ? null : c.query(`CREATE DATABASE ${process.argv[1]}`)).finally(() => c.end());
+' "$BENCH_DB")
+export CAIRN_DATABASE_URL="${CAIRN_DATABASE_URL%/*}/$BENCH_DB"
+export CAIRN_MODE=distributed CAIRN_AUTH=off CAIRN_LOG_LEVEL=warn CAIRN_PORT=$HTTP_PORT CAIRN_ARTIFACTS_GRPC_URL=127.0.0.1:$GRPC_PORT
 CAIRN_GRPC_LISTEN=127.0.0.1:$GRPC_PORT node "$ROOT/dist/services/artifacts/src/main.js" >"$WORK/artifacts.log" 2>&1 &
 ARTIFACTS_PID=$!
 pids+=("$ARTIFACTS_PID")
@@ -54,7 +64,7 @@ GATEWAY_PID=$!
 pids+=("$GATEWAY_PID")
 
 for _ in $(seq 1 150); do
-  if curl -fsS -o /dev/null "$BASE/api/2.0/mlflow-artifacts/artifacts?path=bench"; then break; fi
+  if curl -fs -o /dev/null "$BASE/api/2.0/mlflow-artifacts/artifacts?path=bench" 2>/dev/null; then break; fi
   sleep 0.2
 done
 curl -fsS -o /dev/null "$BASE/api/2.0/mlflow-artifacts/artifacts?path=bench" ||
@@ -98,8 +108,8 @@ presign() { # method key -> URL on the S3 server
   ' "$1" "$2")
 }
 
-# curl writes: seconds, bytes/s
-timed_put() { curl -fsS -o /dev/null -w '%{time_total} %{speed_upload}\n' -T "$FILE" "$1"; }
+# curl writes: seconds, bytes/s. Each PUT starts after `sync`, so no transfer pays for the previous one's writeback.
+timed_put() { sync; curl -fsS -o /dev/null -w '%{time_total} %{speed_upload}\n' -T "$FILE" "$1"; }
 timed_get() { curl -fsS -o /dev/null -w '%{time_total} %{speed_download}\n' "$1"; }
 
 read -r d_put_s d_put_bps < <(timed_put "$(presign PUT "$RUN_KEY/direct.bin")")

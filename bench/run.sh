@@ -9,7 +9,7 @@
 #   BENCH_WARMUP_SECONDS=5  BENCH_SEARCH_REQUESTS=50  BENCH_MLFLOW_WORKERS=4
 #   BENCH_DIST=<dir> (reuse a build)  BENCH_KEEP_DBS=1 (do not drop the databases)
 #   MLFLOW_VENV=$HOME/.cache/cairn-stack/venv-mlflow
-set -euo pipefail
+set -euo pipefail +m # no job control: `setsid` must not fork, so $! is the process group it creates
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
@@ -67,7 +67,12 @@ cleanup() {
     ((alive)) || break
     sleep 0.2
   done
-  for name in "${!PIDS[@]}"; do kill -KILL -- "-${PIDS[$name]}" 2>/dev/null || true; done
+  for name in "${!PIDS[@]}"; do
+    if kill -0 "${PIDS[$name]}" 2>/dev/null; then
+      say "$name did not stop within 10 s of SIGTERM; SIGKILL"
+      kill -KILL -- "-${PIDS[$name]}" 2>/dev/null || true
+    fi
+  done
   if [[ ${BENCH_KEEP_DBS:-0} != 1 ]]; then
     psql_admin -c 'DROP DATABASE IF EXISTS bench_cairn WITH (FORCE)' -c 'DROP DATABASE IF EXISTS bench_mlflow WITH (FORCE)' 2>/dev/null || true
   fi
@@ -87,6 +92,7 @@ start() { # name logfile command... — in its own session/process group
   shift 2
   setsid "$@" >"$logf" 2>&1 </dev/null &
   PIDS[$name]=$!
+  disown "$!" # no job-control chatter when cleanup has to SIGKILL it
 }
 
 wait_http() { # name url seconds
@@ -116,10 +122,11 @@ start mlflow "$WORK/mlflow.log" env -C "$WORK/mlflow-cwd" "$MLFLOW_VENV/bin/mlfl
 
 # Cairn distributed: five processes, configured by environment only.
 set -a
-# shellcheck source=../deploy/local/stack.env
+# shellcheck disable=SC1091 # deploy/local/stack.env
 source deploy/local/stack.env
 set +a
-export CAIRN_MODE=distributed CAIRN_LOG_LEVEL=warn
+# Authentication off: `mlflow server` without --app-name basic-auth has none either.
+export CAIRN_MODE=distributed CAIRN_LOG_LEVEL=warn CAIRN_AUTH=off
 export CAIRN_DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/bench_cairn"
 CAIRN_PORT=$(free_port)
 export CAIRN_PORT

@@ -15,7 +15,7 @@ import { historyBulkInterval, HistoryResponse, ingest, searchRuns, SearchRespons
 import { HISTORY_METRIC_KEY, HISTORY_RUN_ID, seed, SeedShape } from './seed';
 
 type System = 'cairn' | 'mlflow';
-const SYSTEMS: System[] = ['mlflow', 'cairn'];
+const SYSTEMS = (process.env.BENCH_SYSTEMS ?? 'mlflow,cairn').split(',') as System[];
 
 function env(name: string, fallback?: string): string {
   const v = process.env[name] ?? fallback;
@@ -25,8 +25,9 @@ function env(name: string, fallback?: string): string {
 const num = (name: string, fallback: number) => Number(env(name, String(fallback)));
 
 const cfg = {
-  urls: { cairn: env('BENCH_CAIRN_URL'), mlflow: env('BENCH_MLFLOW_URL') } as Record<System, string>,
-  dbs: { cairn: env('BENCH_CAIRN_DB'), mlflow: env('BENCH_MLFLOW_DB') } as Record<System, string>,
+  systems: SYSTEMS,
+  urls: { cairn: process.env.BENCH_CAIRN_URL ?? '', mlflow: process.env.BENCH_MLFLOW_URL ?? '' } as Record<System, string>,
+  dbs: { cairn: process.env.BENCH_CAIRN_DB ?? '', mlflow: process.env.BENCH_MLFLOW_DB ?? '' } as Record<System, string>,
   out: env('BENCH_OUT'),
   phases: env('BENCH_PHASES', 'seed,search,history,ingest').split(','),
   shape: {
@@ -42,9 +43,9 @@ const cfg = {
     maxResults: 100,
     warmup: 5,
     requests: num('BENCH_SEARCH_REQUESTS', 50),
-    maxSeconds: num('BENCH_SEARCH_MAX_SECONDS', 75),
+    maxSeconds: num('BENCH_SEARCH_MAX_SECONDS', 90),
   },
-  history: { maxResults: 2500, warmup: 5, requests: num('BENCH_HISTORY_REQUESTS', 50), maxSeconds: 60 },
+  history: { maxResults: 2500, warmup: 5, requests: num('BENCH_HISTORY_REQUESTS', 50), maxSeconds: num('BENCH_HISTORY_MAX_SECONDS', 90) },
   ingest: {
     clients: num('BENCH_CLIENTS', 8),
     metricsPerRequest: 1000,
@@ -71,7 +72,8 @@ function machine() {
     free_g: sh('free', ['-g']),
     kernel: `${os.type()} ${os.release()}`,
     loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    top_processes: sh('ps', ['-eo', 'pcpu,pmem,comm', '--sort=-pcpu']).split('\n').slice(0, 8),
+    /** `top` snapshot: what else was running when the benchmark started. */
+    top: sh('top', ['-b', '-n', '1', '-w', '160']).split('\n').slice(0, 17),
   };
 }
 
@@ -84,7 +86,7 @@ async function versions(apis: Record<System, MlflowApi>) {
       return String(err);
     }
   };
-  const db = new Client({ connectionString: cfg.dbs.mlflow });
+  const db = new Client({ connectionString: cfg.dbs[SYSTEMS[0]!] });
   await db.connect();
   const pg = (await db.query<{ v: string }>('SELECT version() AS v')).rows[0]!.v;
   const pgSettings = (
@@ -95,9 +97,9 @@ async function versions(apis: Record<System, MlflowApi>) {
   await db.end();
   return {
     node: process.version,
-    mlflow_server: await text(`${apis.mlflow.base}/version`),
+    mlflow_server: apis.mlflow.base ? await text(`${apis.mlflow.base}/version`) : 'not run',
     mlflow_workers: cfg.mlflowWorkers,
-    cairn_version_endpoint: await text(`${apis.cairn.base}/version`),
+    cairn_version_endpoint: apis.cairn.base ? await text(`${apis.cairn.base}/version`) : 'not run',
     cairn_git: process.env.BENCH_CAIRN_REV ?? 'unknown',
     postgres: pg,
     postgres_settings: Object.fromEntries(pgSettings.map((s) => [s.name, s.setting])),
@@ -122,11 +124,16 @@ async function perSystem<T>(what: string, fn: (s: System) => Promise<T>): Promis
 
 async function main() {
   const startedAt = new Date();
+  for (const s of SYSTEMS) {
+    if (!cfg.urls[s] || !cfg.dbs[s]) throw new Error(`BENCH_${s.toUpperCase()}_URL and BENCH_${s.toUpperCase()}_DB must be set`);
+  }
+  // Reads are bounded at 30 s a request; a log-batch at 60 s.
+  const readers = { cairn: new MlflowApi('cairn', cfg.urls.cairn, 30_000), mlflow: new MlflowApi('mlflow', cfg.urls.mlflow, 30_000) };
   const apis = { cairn: new MlflowApi('cairn', cfg.urls.cairn), mlflow: new MlflowApi('mlflow', cfg.urls.mlflow) };
   const report: Record<string, unknown> = {
     date: startedAt.toISOString(),
     machine_at_start: machine(),
-    note: 'Both systems, PostgreSQL and this load generator share the machine; other processes may have been running (see top_processes and loadavg).',
+    note: 'Both systems, PostgreSQL and this load generator share the machine; other processes may have been running (see machine_at_start.top and loadavg).',
     config: cfg,
   };
   report.versions = await versions(apis);
@@ -158,16 +165,16 @@ async function main() {
   if (cfg.phases.includes('search')) {
     const c = cfg.search;
     const r = await perSystem('search_runs', (s) =>
-      sequential(c, searchRuns(apis[s], exps[s].search, c.filter, c.orderBy, c.maxResults)),
+      sequential(c, searchRuns(readers[s], exps[s].search, c.filter, c.orderBy, c.maxResults)),
     );
-    const ids = (x: unknown) => ((x as { sample?: SearchResponse }).sample?.runs ?? []).map((run) => run.info.run_id);
-    const first = (x: unknown) => (x as { sample?: SearchResponse }).sample?.runs?.[0]?.data;
+    const ids = (x: unknown) => ((x as { sample?: SearchResponse } | undefined)?.sample?.runs ?? []).map((run) => run.info.run_id);
+    const first = (x: unknown) => (x as { sample?: SearchResponse } | undefined)?.sample?.runs?.[0]?.data;
     results.search_runs = {
       request: { filter: c.filter, order_by: [c.orderBy], max_results: c.maxResults, runs_in_experiment: cfg.shape.runs },
       mlflow: strip(r.mlflow),
       cairn: strip(r.cairn),
       returned: { mlflow: ids(r.mlflow).length, cairn: ids(r.cairn).length },
-      same_run_ids_in_same_order: JSON.stringify(ids(r.mlflow)) === JSON.stringify(ids(r.cairn)),
+      same_run_ids_in_same_order: SYSTEMS.length === 2 ? JSON.stringify(ids(r.mlflow)) === JSON.stringify(ids(r.cairn)) : null,
       first_run_entries: Object.fromEntries(
         SYSTEMS.map((s) => [s, { metrics: first(r[s])?.metrics?.length, params: first(r[s])?.params?.length, tags: first(r[s])?.tags?.length }]),
       ),
@@ -177,9 +184,9 @@ async function main() {
   if (cfg.phases.includes('history')) {
     const c = cfg.history;
     const r = await perSystem('get-history-bulk-interval', (s) =>
-      sequential(c, historyBulkInterval(apis[s], HISTORY_RUN_ID, HISTORY_METRIC_KEY, c.maxResults)),
+      sequential(c, historyBulkInterval(readers[s], HISTORY_RUN_ID, HISTORY_METRIC_KEY, c.maxResults)),
     );
-    const steps = (x: unknown) => ((x as { sample?: HistoryResponse }).sample?.metrics ?? []).map((m) => Number(m.step));
+    const steps = (x: unknown) => ((x as { sample?: HistoryResponse } | undefined)?.sample?.metrics ?? []).map((m) => Number(m.step));
     results.history_bulk_interval = {
       request: { run_ids: [HISTORY_RUN_ID], metric_key: HISTORY_METRIC_KEY, max_results: c.maxResults, points_in_series: cfg.shape.historyPoints },
       mlflow: strip(r.mlflow),
@@ -187,7 +194,7 @@ async function main() {
       returned: Object.fromEntries(
         SYSTEMS.map((s) => [s, { points: steps(r[s]).length, first_step: steps(r[s])[0], last_step: steps(r[s]).at(-1) }]),
       ),
-      same_steps: JSON.stringify(steps(r.mlflow)) === JSON.stringify(steps(r.cairn)),
+      same_steps: SYSTEMS.length === 2 ? JSON.stringify(steps(r.mlflow)) === JSON.stringify(steps(r.cairn)) : null,
     };
   }
 
@@ -221,7 +228,8 @@ function strip(x: unknown): unknown {
 function printTable(report: Record<string, unknown>) {
   const results = report.results as Record<string, Record<string, Record<string, number | string | undefined>>>;
   const rows: string[][] = [['benchmark', 'measure', 'Cairn', 'MLflow', 'Cairn advantage']];
-  const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(1)) : 'n/a');
+  const fmt = (v: unknown, ms = false) =>
+    typeof v === 'number' ? (ms ? v.toFixed(1) : Math.round(v).toLocaleString('en-US')) : 'n/a';
   const ratio = (a: unknown, b: unknown) =>
     typeof a === 'number' && typeof b === 'number' && a > 0 && b > 0 ? `${(a / b).toFixed(1)}×` : 'n/a';
   const add = (bench: string, measure: string, field: string, higherIsBetter: boolean) => {
@@ -229,7 +237,8 @@ function printTable(report: Record<string, unknown>) {
     if (!r) return;
     const c = r.cairn?.[field];
     const m = r.mlflow?.[field];
-    rows.push([bench, measure, fmt(c), fmt(m), higherIsBetter ? ratio(c, m) : ratio(m, c)]);
+    const ms = measure.endsWith('ms');
+    rows.push([bench, measure, fmt(c, ms), fmt(m, ms), higherIsBetter ? ratio(c, m) : ratio(m, c)]);
   };
   add('log_batch_ingest', 'metrics/s', 'metrics_per_s', true);
   add('log_batch_ingest', 'p50 ms', 'p50_ms', false);

@@ -82,18 +82,22 @@ export interface SequentialResult<T> extends LatencySummary {
   sample: T;
 }
 
-/** One client, one request at a time: warm-up, then up to `requests` timed requests within `maxSeconds`. */
+/**
+ * One client, one request at a time: `warmup` untimed requests, then up to
+ * `requests` timed ones, all within `maxSeconds` (at least 3 timed requests
+ * are made whenever the warm-up succeeded, so a slow system still gets a number).
+ */
 export async function sequential<T>(
   o: SequentialOptions,
   call: () => Promise<{ ms: number; value: T }>,
 ): Promise<SequentialResult<T>> {
-  let sample = (await call()).value;
-  for (let i = 1; i < o.warmup; i++) sample = (await call()).value;
   const deadline = performance.now() + o.maxSeconds * 1000;
+  let sample = (await call()).value;
+  for (let i = 1; i < o.warmup && performance.now() < deadline; i++) sample = (await call()).value;
   const latencies: number[] = [];
   let stopped = false;
   for (let i = 0; i < o.requests; i++) {
-    if (performance.now() > deadline) {
+    if (performance.now() > deadline && latencies.length >= 3) {
       stopped = true;
       break;
     }

@@ -261,7 +261,7 @@ def _stop(cairn: Cairn) -> dict[str, int | None]:
 @pytest.fixture(scope="session", params=_selected_modes())
 def cairn(request: pytest.FixtureRequest):
     mode: str = request.param
-    if not (REPO_ROOT / "dist/services/gateway/src/main.js").exists():
+    if mode != REFERENCE_MODE and not (REPO_ROOT / "dist/services/gateway/src/main.js").exists():
         pytest.fail("dist/ is missing: run `npm run build` first", pytrace=False)
     log_dir = Path(tempfile.mkdtemp(prefix=f"cairn-compat-{mode}-logs-"))
     started = time.monotonic()
@@ -322,7 +322,7 @@ def _reset_fluent_state() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _mlflow_points_at_cairn(cairn: Cairn, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
+def _mlflow_points_at_cairn(cairn: Cairn, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", cairn.url)
     mlflow.set_tracking_uri(cairn.url)
     _reset_fluent_state()
@@ -338,6 +338,11 @@ def _mlflow_points_at_cairn(cairn: Cairn, monkeypatch: pytest.MonkeyPatch, reque
         mlflow.autolog(disable=True)
     except Exception:
         pass
+    # A process that died during this test: say so once, with its output (later tests just fail).
+    dead = [p for p in cairn.procs if not p.running()]
+    if dead and not cairn.extra.get("reported_dead"):
+        cairn.extra["reported_dead"] = True
+        pytest.fail(f"Cairn ({cairn.mode}) process(es) died during this test:\n{cairn.outputs()}", pytrace=False)
 
 
 @pytest.fixture

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { z } from 'zod';
 
@@ -54,6 +56,23 @@ const envSchema = z.object({
   CAIRN_SERVING_GRPC_URL: hostPort.optional(),
   CAIRN_OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   CAIRN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  // Security (gateway): authentication, permissions, rate limits, webhooks.
+  CAIRN_AUTH: z.enum(['on', 'off']).optional(),
+  CAIRN_ADMIN_USERNAME: nonEmpty.max(256).optional(),
+  CAIRN_ADMIN_PASSWORD: z.string().min(1).optional(),
+  CAIRN_ADMIN_PASSWORD_FILE: nonEmpty.optional(),
+  CAIRN_SECRET_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  CAIRN_OIDC_ISSUER: z.string().trim().url().optional(),
+  CAIRN_OIDC_AUDIENCE: nonEmpty.optional(),
+  CAIRN_OIDC_JWKS_URL: z.string().trim().url().optional(),
+  CAIRN_OIDC_USERNAME_CLAIM: nonEmpty.default('preferred_username'),
+  CAIRN_OIDC_GROUPS_CLAIM: nonEmpty.default('groups'),
+  CAIRN_DEFAULT_PERMISSION: z.enum(['READ', 'EDIT', 'MANAGE', 'NO_PERMISSIONS']).default('READ'),
+  CAIRN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(100_000_000).default(0),
+  CAIRN_WEBHOOK_ALLOW_PRIVATE: z.string().trim().optional(),
+  CAIRN_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  CAIRN_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+  CAIRN_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
 });
 
 export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
@@ -61,6 +80,38 @@ export type EventsConfig = { kind: 'kafka'; brokers: string[]; clientId: string 
 export type ArtifactStoreConfig =
   | { kind: 's3'; endpoint: string; accessKey: string; secretKey: string; bucket: string; region: string }
   | { kind: 'filesystem'; root: string };
+
+export type DefaultPermission = 'READ' | 'EDIT' | 'MANAGE' | 'NO_PERMISSIONS';
+
+export interface OidcConfig {
+  readonly issuer: string;
+  readonly audience: string;
+  readonly jwksUrl: string;
+  readonly usernameClaim: string;
+  readonly groupsClaim: string;
+}
+
+/** The gateway's security settings. */
+export interface SecurityConfig {
+  /** Authentication and authorization enforced (CAIRN_AUTH; default off embedded, on distributed). */
+  readonly auth: boolean;
+  /** The first admin, created or updated at start-up. */
+  readonly admin: { readonly username: string; readonly password: string } | undefined;
+  /** Key material for encrypting webhook secrets at rest. */
+  readonly secretKey: string | undefined;
+  readonly defaultPermission: DefaultPermission;
+  readonly oidc: OidcConfig | undefined;
+  /** Requests per minute per user or token; 0 = no limit. */
+  readonly rateLimitPerMinute: number;
+}
+
+export interface WebhooksConfig {
+  /** Private/loopback targets allowed anyway: CIDRs, addresses or host names. */
+  readonly allowPrivate: readonly string[];
+  readonly maxAttempts: number;
+  readonly backoffMs: number;
+  readonly timeoutMs: number;
+}
 
 export interface CairnConfig {
   readonly mode: 'embedded' | 'distributed';
@@ -78,6 +129,8 @@ export interface CairnConfig {
   readonly grpcUrls: Record<Exclude<ServiceName, 'gateway'>, string>;
   readonly outboxPollMs: number;
   readonly shutdownTimeoutMs: number;
+  readonly security: SecurityConfig;
+  readonly webhooks: WebhooksConfig;
 }
 
 export class ConfigError extends Error {
@@ -133,6 +186,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions): 
     ]);
   }
 
+  const security = securityConfig(e, options.service);
+  const webhooks: WebhooksConfig = {
+    allowPrivate: allowList(e.CAIRN_WEBHOOK_ALLOW_PRIVATE),
+    maxAttempts: e.CAIRN_WEBHOOK_MAX_ATTEMPTS,
+    backoffMs: e.CAIRN_WEBHOOK_BACKOFF_MS,
+    timeoutMs: e.CAIRN_WEBHOOK_TIMEOUT_MS,
+  };
+
   const dataDir = path.resolve(e.CAIRN_DATA_DIR);
   const grpcUrls = {
     tracking: e.CAIRN_TRACKING_GRPC_URL ?? `127.0.0.1:${DEFAULT_GRPC_PORTS.tracking}`,
@@ -182,8 +243,97 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions): 
     grpcUrls,
     outboxPollMs: e.CAIRN_OUTBOX_POLL_MS,
     shutdownTimeoutMs: e.CAIRN_SHUTDOWN_TIMEOUT_MS,
+    security,
+    webhooks,
   };
   return deepFreeze(config);
+}
+
+type Env = z.infer<typeof envSchema>;
+
+/**
+ * Authentication is off by default when embedded (one user on a laptop; the
+ * gateway says so loudly at start-up) and on by default when distributed,
+ * where a gateway (or all-in-one process) with auth on refuses to start
+ * without a first admin and a secret key. There is never a default password.
+ */
+function securityConfig(e: Env, service: ServiceName | 'all'): SecurityConfig {
+  const problems: string[] = [];
+  const auth = (e.CAIRN_AUTH ?? (e.CAIRN_MODE === 'distributed' ? 'on' : 'off')) === 'on';
+  if (e.CAIRN_ADMIN_PASSWORD !== undefined && e.CAIRN_ADMIN_PASSWORD_FILE !== undefined) {
+    problems.push('CAIRN_ADMIN_PASSWORD and CAIRN_ADMIN_PASSWORD_FILE: set one, not both');
+  }
+  let password = e.CAIRN_ADMIN_PASSWORD;
+  if (e.CAIRN_ADMIN_PASSWORD_FILE !== undefined) {
+    try {
+      password = readFileSync(e.CAIRN_ADMIN_PASSWORD_FILE, 'utf8').replace(/\r?\n$/, '');
+      if (password === '') problems.push(`CAIRN_ADMIN_PASSWORD_FILE: ${e.CAIRN_ADMIN_PASSWORD_FILE} is empty`);
+    } catch (err) {
+      problems.push(`CAIRN_ADMIN_PASSWORD_FILE: cannot read ${e.CAIRN_ADMIN_PASSWORD_FILE} (${(err as Error).message})`);
+    }
+  }
+  if ((e.CAIRN_ADMIN_USERNAME === undefined) !== (password === undefined)) {
+    problems.push('CAIRN_ADMIN_USERNAME and CAIRN_ADMIN_PASSWORD (or CAIRN_ADMIN_PASSWORD_FILE): set both, or neither');
+  }
+  const oidcParts = [e.CAIRN_OIDC_ISSUER, e.CAIRN_OIDC_AUDIENCE, e.CAIRN_OIDC_JWKS_URL];
+  if (oidcParts.some((v) => v !== undefined) && oidcParts.some((v) => v === undefined)) {
+    problems.push('CAIRN_OIDC_ISSUER, CAIRN_OIDC_AUDIENCE and CAIRN_OIDC_JWKS_URL: set all three to accept OIDC tokens, or none');
+  }
+  const servesHttp = service === 'gateway' || service === 'all';
+  if (e.CAIRN_MODE === 'distributed' && auth && servesHttp) {
+    if (e.CAIRN_ADMIN_USERNAME === undefined || password === undefined) {
+      problems.push(
+        'CAIRN_ADMIN_USERNAME and CAIRN_ADMIN_PASSWORD (or CAIRN_ADMIN_PASSWORD_FILE): required in distributed mode while authentication is on (CAIRN_AUTH=on is the default there)',
+      );
+    }
+    if (e.CAIRN_SECRET_KEY === undefined) {
+      problems.push('CAIRN_SECRET_KEY: required in distributed mode while authentication is on (it encrypts webhook secrets)');
+    }
+  }
+  try {
+    allowList(e.CAIRN_WEBHOOK_ALLOW_PRIVATE);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    auth,
+    admin: e.CAIRN_ADMIN_USERNAME !== undefined && password !== undefined ? { username: e.CAIRN_ADMIN_USERNAME, password } : undefined,
+    secretKey: e.CAIRN_SECRET_KEY,
+    defaultPermission: e.CAIRN_DEFAULT_PERMISSION,
+    oidc:
+      e.CAIRN_OIDC_ISSUER !== undefined && e.CAIRN_OIDC_AUDIENCE !== undefined && e.CAIRN_OIDC_JWKS_URL !== undefined
+        ? {
+            issuer: e.CAIRN_OIDC_ISSUER,
+            audience: e.CAIRN_OIDC_AUDIENCE,
+            jwksUrl: e.CAIRN_OIDC_JWKS_URL,
+            usernameClaim: e.CAIRN_OIDC_USERNAME_CLAIM,
+            groupsClaim: e.CAIRN_OIDC_GROUPS_CLAIM,
+          }
+        : undefined,
+    rateLimitPerMinute: e.CAIRN_RATE_LIMIT_PER_MINUTE,
+  };
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})?)*\.?$/;
+
+/** CAIRN_WEBHOOK_ALLOW_PRIVATE: comma-separated CIDRs (10.0.0.0/8, fd00::/8), addresses or host names. */
+function allowList(raw: string | undefined): string[] {
+  if (raw === undefined || raw === '') return [];
+  const entries = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    if (bits !== undefined) {
+      const family = isIP(address ?? '');
+      const n = Number(bits);
+      if (extra !== undefined || family === 0 || !/^\d+$/.test(bits) || n > (family === 4 ? 32 : 128)) {
+        throw new Error(`CAIRN_WEBHOOK_ALLOW_PRIVATE: '${entry}' is not a valid CIDR`);
+      }
+    } else if (isIP(entry) === 0 && !HOST_NAME.test(entry)) {
+      throw new Error(`CAIRN_WEBHOOK_ALLOW_PRIVATE: '${entry}' is neither an address, a CIDR nor a host name`);
+    }
+  }
+  return entries;
 }
 
 function deepFreeze<T>(value: T): T {

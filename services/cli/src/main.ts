@@ -19,6 +19,15 @@ const SETTINGS: [flag: string, env: string, help: string][] = [
   ['--s3-secret-key <key>', 'CAIRN_S3_SECRET_KEY', 'S3 secret key (prefer the environment variable)'],
   ['--s3-bucket <name>', 'CAIRN_S3_BUCKET', 'S3 bucket (default cairn-artifacts)'],
   ['--s3-region <region>', 'CAIRN_S3_REGION', 'S3 region (default us-east-1)'],
+  ['--auth <on|off>', 'CAIRN_AUTH', 'authentication and permissions (default off embedded, on distributed)'],
+  ['--admin-username <name>', 'CAIRN_ADMIN_USERNAME', 'the first admin user (created or updated at start-up)'],
+  ['--admin-password-file <file>', 'CAIRN_ADMIN_PASSWORD_FILE', "a file holding the admin's password (or CAIRN_ADMIN_PASSWORD)"],
+  ['--default-permission <level>', 'CAIRN_DEFAULT_PERMISSION', 'READ|EDIT|MANAGE|NO_PERMISSIONS where nothing is granted (default READ)'],
+  ['--rate-limit-per-minute <n>', 'CAIRN_RATE_LIMIT_PER_MINUTE', 'requests per minute per user or token (default 0: no limit)'],
+  ['--oidc-issuer <url>', 'CAIRN_OIDC_ISSUER', 'accept SSO bearer JWTs from this issuer (with --oidc-audience, --oidc-jwks-url)'],
+  ['--oidc-audience <aud>', 'CAIRN_OIDC_AUDIENCE', 'the audience SSO tokens must carry'],
+  ['--oidc-jwks-url <url>', 'CAIRN_OIDC_JWKS_URL', "the issuer's JWKS (signing keys)"],
+  ['--webhook-allow-private <list>', 'CAIRN_WEBHOOK_ALLOW_PRIVATE', 'private webhook targets allowed anyway: CIDRs, addresses, host names'],
 ];
 
 function optionKey(flag: string): string {

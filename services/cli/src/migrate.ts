@@ -1,6 +1,7 @@
 import { loadConfig } from '@cairn/config';
 import { createLogger } from '@cairn/observability';
 import { closeAllPGlite, createDataSource, runMigrations } from '@cairn/persistence';
+import { gatewayPersistence } from '../../gateway/src/bootstrap';
 import { registryPersistence } from '../../registry/src/bootstrap';
 import { trackingPersistence } from '../../tracking/src/bootstrap';
 
@@ -8,7 +9,7 @@ import { trackingPersistence } from '../../tracking/src/bootstrap';
 export async function migrateAll(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env, { service: 'all' });
   const logger = createLogger('migrate', config.logLevel);
-  for (const options of [trackingPersistence, registryPersistence]) {
+  for (const options of [trackingPersistence, registryPersistence, gatewayPersistence]) {
     const dataSource = await createDataSource(config.database, { ...options, applicationName: 'cairn-migrate' });
     try {
       const applied = await runMigrations(dataSource, options.schema, config.database);

@@ -15,6 +15,9 @@ import {
 import { STREAMED_UPLOAD_ROUTES } from './controllers/artifacts.controller';
 import { GatewayModule } from './gateway.module';
 import { MLFLOW_PREFIXES, NOT_BUILT_YET, NOT_BUILT_YET_ABSOLUTE } from './http/routes';
+import { installSecurity } from './security/install';
+
+export { gatewayPersistence } from './persistence';
 
 const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 /** Internal content type that marks an artifact upload body to be handed over as a raw stream. */
@@ -62,6 +65,8 @@ export async function bootstrapGateway(config: CairnConfig, logger: Logger): Pro
     );
     done();
   });
+  // Authentication, authorization, rate limits and audit around every route (security/security.gate.ts).
+  const security = installSecurity(fastify);
   const notBuilt = (method: string, url: string): void => {
     fastify.route({
       method,
@@ -78,6 +83,12 @@ export async function bootstrapGateway(config: CairnConfig, logger: Logger): Pro
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, logger), adapter, {
     logger: new NestPinoLogger(logger),
   });
+  security.attach(app);
+  if (!config.security.auth) {
+    logger.warn(
+      'AUTHENTICATION IS OFF (CAIRN_AUTH=off): anyone who can reach this port can read, change and delete everything. Set CAIRN_AUTH=on with CAIRN_ADMIN_USERNAME/CAIRN_ADMIN_PASSWORD before sharing this server.',
+    );
+  }
   await app.listen(config.http.port, config.http.host);
   logger.info({ url: `http://${config.http.host}:${config.http.port}` }, 'gateway listening');
   return app;

@@ -18,6 +18,30 @@ import { RegistryModelsController } from './controllers/registry-models.controll
 import { RegistryVersionsController } from './controllers/registry-versions.controller';
 import { TransitionRequestsController } from './controllers/transition-requests.controller';
 import { MlflowExceptionFilter } from './filters/mlflow-exception.filter';
+import { PersistenceModule } from '@cairn/persistence';
+import { gatewayPersistence } from './persistence';
+import { AuditController } from './controllers/audit.controller';
+import { AuthController } from './controllers/auth.controller';
+import { AuthGroupsController } from './controllers/auth-groups.controller';
+import { PermissionsController } from './controllers/permissions.controller';
+import { PermissionsManagedController } from './controllers/permissions-managed.controller';
+import { TokensController } from './controllers/tokens.controller';
+import { RegistryWebhooksController, WebhookDeliveriesController, WebhooksController } from './controllers/webhooks.controller';
+import { AuditService } from './audit/audit.service';
+import { AuditRepository } from './repositories/audit.repository';
+import { IdentityRepository } from './repositories/identity.repository';
+import { PermissionsRepository } from './repositories/permissions.repository';
+import { WebhooksRepository } from './repositories/webhooks.repository';
+import { Authenticator } from './security/authenticator';
+import { Authorizer } from './security/authorizer';
+import { IdentityService } from './security/identity.service';
+import { PermissionsService } from './security/permissions.service';
+import { RateLimiter } from './security/rate-limiter';
+import { SecurityGate } from './security/security.gate';
+import { DeliveryService } from './webhooks/delivery.service';
+import { WebhookEventSubscription } from './webhooks/event-subscription';
+import { SECRET_BOX, secretBoxFor } from './webhooks/secret-box.provider';
+import { WebhooksService } from './webhooks/webhooks.service';
 import { ArtifactProxyService } from './services/artifact-proxy.service';
 import { ArtifactUriResolver } from './services/artifact-uris.service';
 
@@ -26,8 +50,14 @@ export class GatewayModule {
   static forRoot(config: CairnConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ConfigModule.forRoot(config), ObservabilityModule.forRoot(logger)],
-      controllers: [HealthController, ExperimentsController, RunsController, MetricsController, LoggedModelsController, ArtifactsController, RunArtifactsController, RegistryModelsController, RegistryVersionsController, TransitionRequestsController, CommentsController],
+      imports: [
+        ConfigModule.forRoot(config),
+        ObservabilityModule.forRoot(logger),
+        PersistenceModule.forService(config.database, gatewayPersistence, logger),
+      ],
+      controllers: [HealthController, ExperimentsController, RunsController, MetricsController, LoggedModelsController, ArtifactsController, RunArtifactsController, RegistryModelsController, RegistryVersionsController, TransitionRequestsController, CommentsController,
+        AuthController, AuthGroupsController, TokensController, PermissionsController, PermissionsManagedController, AuditController,
+        WebhooksController, RegistryWebhooksController, WebhookDeliveriesController],
       providers: [
         {
           provide: TRACKING_GRPC,
@@ -43,6 +73,22 @@ export class GatewayModule {
         ArtifactUriResolver,
         ArtifactProxyService,
         { provide: APP_FILTER, useClass: MlflowExceptionFilter },
+        // Security (authn, RBAC, audit, rate limits) and webhooks: services/gateway/src/{security,audit,webhooks}.
+        IdentityRepository,
+        PermissionsRepository,
+        AuditRepository,
+        WebhooksRepository,
+        Authenticator,
+        IdentityService,
+        PermissionsService,
+        Authorizer,
+        RateLimiter,
+        AuditService,
+        SecurityGate,
+        { provide: SECRET_BOX, useFactory: () => secretBoxFor(config) },
+        DeliveryService,
+        WebhooksService,
+        WebhookEventSubscription,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { sendUnaryData, ServerReadableStream, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
 import { CairnError } from '@cairn/contracts';
 import { toGrpcError } from '@cairn/grpc';
 import { Logger, REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '@cairn/observability';
@@ -12,8 +12,13 @@ import { Logger, REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '@cai
  * streams are written with write()/'drain'.
  */
 
-/** Messages of at most this size leave the service (the proto's contract). */
-export const CHUNK_BYTES = 512 * 1024;
+/**
+ * Message sizes: reads of at least MIN_CHUNK_BYTES pass through as they are
+ * (no copy; sockets give ~64 KiB, files 512 KiB), smaller ones are gathered,
+ * and nothing above the proto's 1 MiB leaves the service.
+ */
+export const MIN_CHUNK_BYTES = 64 * 1024;
+export const MAX_CHUNK_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 interface HeaderedMessage<H> {
@@ -63,31 +68,32 @@ export async function answer<T>(
     } catch (err) {
       if (!(err instanceof CairnError)) logger.error({ err: err instanceof Error ? err.stack : String(err) }, 'artifact stream failed');
       const error = err instanceof CairnError ? err : CairnError.internal('Internal error');
-      callback(toGrpcError(error) as Partial<ServiceError> as ServiceError);
+      callback(toGrpcError(error));
       // Whatever the caller still sends is not wanted.
       call.destroy();
     }
   });
 }
 
-/** Coalesces small reads (sockets give ~16-64 KiB) into messages of up to CHUNK_BYTES. */
+/** Cuts the body into messages: big reads split at MAX_CHUNK_BYTES, small ones gathered up to MIN_CHUNK_BYTES. */
 async function* messages(source: Readable): AsyncGenerator<Buffer> {
   let pending: Buffer[] = [];
   let bytes = 0;
   for await (const piece of source as AsyncIterable<Buffer>) {
-    for (let at = 0; at < piece.length; ) {
-      const take = Math.min(piece.length - at, CHUNK_BYTES - bytes);
-      pending.push(at === 0 && take === piece.length ? piece : piece.subarray(at, at + take));
-      bytes += take;
-      at += take;
-      if (bytes === CHUNK_BYTES) {
-        yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, bytes);
-        pending = [];
-        bytes = 0;
-      }
+    if (bytes === 0 && piece.length >= MIN_CHUNK_BYTES) {
+      for (let at = 0; at < piece.length; at += MAX_CHUNK_BYTES) yield piece.subarray(at, at + MAX_CHUNK_BYTES);
+      continue;
+    }
+    pending.push(piece);
+    bytes += piece.length;
+    if (bytes >= MIN_CHUNK_BYTES) {
+      const joined = Buffer.concat(pending, bytes);
+      for (let at = 0; at < joined.length; at += MAX_CHUNK_BYTES) yield joined.subarray(at, at + MAX_CHUNK_BYTES);
+      pending = [];
+      bytes = 0;
     }
   }
-  if (bytes > 0) yield pending.length === 1 ? pending[0]! : Buffer.concat(pending, bytes);
+  if (bytes > 0) yield Buffer.concat(pending, bytes);
 }
 
 /**

@@ -6,7 +6,9 @@ import { Client } from 'minio';
 import { ArtifactStoreConfig } from '@cairn/config';
 import { CairnError } from '@cairn/contracts';
 import { ArtifactEntry, ArtifactStore, CompletedPartRef, StoredEntry, WriteOptions } from './artifact-store';
+import { randomUUID } from 'node:crypto';
 import { parseListObjectsV2, rfc3986 } from './s3-list';
+import { AwsChunkedEncoder, awsChunkedHeaders, signV4, STREAMING_TRAILER_PAYLOAD } from './s3-signing';
 
 type S3Config = Extract<ArtifactStoreConfig, { kind: 's3' }>;
 
@@ -72,10 +74,15 @@ async function* parts(body: Readable, size: number): AsyncGenerator<Buffer> {
 
 /**
  * Artifacts as objects in one bucket of any S3 API (distributed mode).
- * A body of known length streams straight into one presigned PUT (nothing
- * buffered, atomic on S3's side); a body of unknown length goes up as a
- * multipart upload of buffered 8 MiB parts, completed (atomically) at the end
- * or aborted on failure.
+ *
+ * A body of known length streams straight into one PUT, framed as
+ * aws-chunked with a trailing CRC32 checksum: nothing is buffered, and the
+ * server stores the object only once the whole body has arrived and checks
+ * out (a plain PUT cut short is stored truncated by some servers, versitygw
+ * among them). Whether the server takes checksum trailers is probed once;
+ * where it does not, and for bodies of unknown length, the upload is a
+ * multipart upload of buffered 8 MiB parts, completed (atomically) at the
+ * end or aborted on failure.
  */
 export class S3ArtifactStore implements ArtifactStore {
   readonly backend = 's3' as const;
@@ -83,10 +90,13 @@ export class S3ArtifactStore implements ArtifactStore {
   private readonly client: Client;
   private readonly bucket: string;
   private readonly agent: http.Agent;
+  private readonly endpoint: URL;
+  private trailers?: Promise<boolean>;
 
-  constructor(config: S3Config) {
+  constructor(private readonly config: S3Config) {
     const url = new URL(config.endpoint);
     const useSSL = url.protocol === 'https:';
+    this.endpoint = url;
     this.bucket = config.bucket;
     this.client = new Client({
       endPoint: url.hostname,
@@ -131,9 +141,8 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async write(key: string, body: Readable, options: WriteOptions): Promise<number> {
-    if (options.size !== undefined && options.size <= MAX_SINGLE_PUT_BYTES) {
-      const url = await this.client.presignedUrl('PUT', this.bucket, key, INTERNAL_URL_SECONDS);
-      await this.putStream(url, body, options.size, options.contentType, key);
+    if (options.size !== undefined && options.size <= MAX_SINGLE_PUT_BYTES && (await this.takesTrailers())) {
+      await this.putChecked(key, body, options.size, options.contentType);
       return options.size;
     }
     return this.writeMultipart(key, body, options.contentType);
@@ -206,11 +215,11 @@ export class S3ArtifactStore implements ArtifactStore {
 
   async uploadPart(key: string, uploadId: string, partNumber: number, body: Readable, size?: number): Promise<string> {
     if (size === undefined) throw CairnError.invalidParameter('A multipart part needs its Content-Length');
-    const url = await this.client.presignedUrl('PUT', this.bucket, key, INTERNAL_URL_SECONDS, {
-      partNumber: String(partNumber),
-      uploadId,
-    });
-    return this.putStream(url, body, size, undefined, key);
+    const query = { partNumber: String(partNumber), uploadId };
+    if (await this.takesTrailers()) return this.putChecked(key, body, size, undefined, query);
+    // Without trailers a part cut short may be stored; the upload is then aborted or completed with the etags it got.
+    const url = await this.client.presignedUrl('PUT', this.bucket, key, INTERNAL_URL_SECONDS, query);
+    return this.send(new URL(url), { 'content-length': String(size) }, body, key);
   }
 
   async completeMultipartUpload(key: string, uploadId: string, done: CompletedPartRef[]): Promise<void> {
@@ -258,20 +267,59 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
+  /** True when the server verifies aws-chunked checksum trailers (probed once with a one-byte object). */
+  private takesTrailers(): Promise<boolean> {
+    this.trailers ??= (async () => {
+      const probe = `.cairn/probe/${randomUUID()}`;
+      try {
+        await this.putChecked(probe, Readable.from([Buffer.from('x')]), 1, undefined);
+        await this.client.removeObject(this.bucket, probe).catch(() => undefined);
+        return true;
+      } catch (err) {
+        if (err instanceof CairnError && err.code === 'TEMPORARILY_UNAVAILABLE') {
+          this.trailers = undefined; // ask again once the server is back
+          throw err;
+        }
+        return false;
+      }
+    })();
+    return this.trailers;
+  }
+
+  /** One PUT (an object, or a part with `query`), aws-chunked with a CRC32 trailer, signed in its headers. */
+  private putChecked(
+    key: string,
+    body: Readable,
+    size: number,
+    contentType: string | undefined,
+    query?: Record<string, string>,
+  ): Promise<string> {
+    const path = `/${rfc3986(this.bucket)}/${key.split('/').map(rfc3986).join('/')}`;
+    const headers = signV4({
+      method: 'PUT',
+      path,
+      query,
+      headers: { host: this.endpoint.host, ...awsChunkedHeaders(size), ...(contentType ? { 'content-type': contentType } : {}) },
+      payloadHash: STREAMING_TRAILER_PAYLOAD,
+      accessKey: this.config.accessKey,
+      secretKey: this.config.secretKey,
+      region: this.config.region,
+    });
+    const url = new URL(path, this.endpoint);
+    for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
+    const encoded = new AwsChunkedEncoder();
+    body.once('error', (err) => encoded.destroy(err));
+    return this.send(url, headers, body.pipe(encoded), key);
+  }
+
   /**
-   * Streams a body of known length into a presigned PUT; resolves to the
-   * ETag. Node's pipe respects the socket's backpressure, so the body is read
-   * only as fast as S3 takes it. A failed body destroys the request: S3 drops
-   * an incomplete PUT.
+   * Streams a body into a PUT; resolves to the ETag. Node's pipe respects the
+   * socket's backpressure, so the body is read only as fast as S3 takes it.
+   * A failed body destroys the request.
    */
-  private putStream(url: string, body: Readable, size: number, contentType: string | undefined, key: string): Promise<string> {
+  private send(url: URL, headers: Record<string, string>, body: Readable, key: string): Promise<string> {
     return new Promise<string>((resolve, reject) => {
-      const target = new URL(url);
-      const request = (target.protocol === 'https:' ? https : http).request(target, {
-        method: 'PUT',
-        agent: this.agent,
-        headers: { 'content-length': String(size), ...(contentType ? { 'content-type': contentType } : {}) },
-      });
+      const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'PUT', agent: this.agent, headers });
       let settled = false;
       const fail = (err: unknown): void => {
         if (settled) return;
@@ -314,7 +362,7 @@ export class S3ArtifactStore implements ArtifactStore {
     const uploadId = await this.createMultipartUpload(key, contentType);
     const etags: { part: number; etag: string }[] = [];
     const inFlight = new Set<Promise<void>>();
-    let failure: unknown;
+    let failure: Error | undefined;
     let total = 0;
     let partNumber = 0;
     const send = (data: Buffer): void => {
@@ -323,7 +371,7 @@ export class S3ArtifactStore implements ArtifactStore {
       const sent = this.client
         .uploadPart({ bucketName: this.bucket, objectName: key, uploadID: uploadId, partNumber: n, headers: {} }, data)
         .then((res) => void etags.push({ part: n, etag: res.etag }))
-        .catch((err: unknown) => void (failure ??= err))
+        .catch((err: unknown) => void (failure ??= err instanceof Error ? err : new Error(String(err))))
         .finally(() => inFlight.delete(sent));
       inFlight.add(sent);
     };

@@ -124,9 +124,7 @@ export function artifactContentType(name: string): string {
 
 /** RFC 6266 attachment disposition with an ASCII fallback and the UTF-8 name. */
 export function attachmentDisposition(name: string): string {
-  // eslint-disable-next-line no-control-regex
   const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  // eslint-disable-next-line no-control-regex
   if (/^[\x20-\x7e]*$/.test(name) && !/["\\]/.test(name)) return `attachment; filename="${name}"`;
   return `attachment; filename="${ascii || 'download'}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }

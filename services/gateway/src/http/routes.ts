@@ -9,13 +9,6 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
  */
 export const NOT_BUILT_YET: [Method, string][] = [
   ['POST', 'runs/log-model'],
-  ['POST', 'webhooks'],
-  ['GET', 'webhooks'],
-  ['POST', 'registry-webhooks/create'],
-  ['PATCH', 'registry-webhooks/update'],
-  ['GET', 'registry-webhooks/list'],
-  ['DELETE', 'registry-webhooks/delete'],
-  ['POST', 'registry-webhooks/test'],
 ];
 
 /** Whole paths not built yet, outside the MLflow prefixes. */

@@ -23,9 +23,17 @@ export interface ResolvedArtifactUri {
  * `{ provide: MODEL_URI_RESOLVER, useClass: ... }` in the gateway module;
  * until then those URIs answer NOT_IMPLEMENTED.
  */
+export interface RegisteredModelRef {
+  name: string;
+  /** Exactly one of version, stage, alias. */
+  version?: string;
+  stage?: string;
+  alias?: string;
+}
+
 export interface RegisteredModelUriResolver {
-  /** `name` and exactly one of version / stage / alias; resolves to an artifact URI (runs:/, models:/<id>, mlflow-artifacts:/...). */
-  artifactUriOf(model: { name: string; version?: string; stage?: string; alias?: string }): Promise<string>;
+  /** The artifact URI of the model version (runs:/..., models:/<model_id>, mlflow-artifacts:/...). */
+  artifactUriOf(model: RegisteredModelRef): Promise<string>;
 }
 
 export const MODEL_URI_RESOLVER = Symbol('MODEL_URI_RESOLVER');
@@ -38,8 +46,8 @@ const MAX_HOPS = 4;
  *   mlflow-artifacts:/<key>            the key itself
  *   runs:/<run_id>/<path>              the run's artifact_uri + path (GetRunArtifactRoot)
  *   models:/<model_id>[/<path>]        the logged model's artifact_uri + path (GetLoggedModel)
- *   models:/<name>/<version|stage>, models:/<name>@<alias>
- *                                      through the registry (RegisteredModelUriResolver)
+ *   models:/<name>/<version|stage>[/<path>], models:/<name>@<alias>[/<path>]
+ *                                      through the registry (RegisteredModelUriResolver), then as above
  */
 @Injectable()
 export class ArtifactUriResolver {
@@ -87,7 +95,8 @@ export class ArtifactUriResolver {
       if (LOGGED_MODEL_ID.test(first)) {
         return this.under(await this.loggedModelRoot(first), rest.join('/'));
       }
-      return this.resolve(await this.registered(uri, body), hops + 1);
+      const { model, path } = this.registeredModelOf(uri, body);
+      return this.under(await this.resolve(await this.registered(uri, model), hops + 1), path);
     }
     const key = proxiedKeyOf(uri);
     return { rootUri: uri, rootKey: key, key, scope: key === undefined ? {} : artifactScope(key) };
@@ -95,7 +104,7 @@ export class ArtifactUriResolver {
 
   private under(root: ResolvedArtifactUri, path: string): ResolvedArtifactUri {
     const sub = normalizeArtifactPath(path, { allowRoot: true });
-    return { ...root, key: root.rootKey === undefined ? undefined : joinKeys(root.rootKey, sub) };
+    return { ...root, key: root.key === undefined ? undefined : joinKeys(root.key, sub) };
   }
 
   private splitIdAndPath(uri: string, prefix: string): { id: string; path: string } {
@@ -106,15 +115,22 @@ export class ArtifactUriResolver {
     return { id, path: slash < 0 ? '' : body.slice(slash + 1) };
   }
 
-  /** `models:/<name>/<version|stage>` or `models:/<name>@<alias>` through the registry. */
-  private registered(uri: string, body: string): Promise<string> {
+  /** `models:/<name>/<version|stage>[/<path>]` or `models:/<name>@<alias>[/<path>]`. */
+  private registeredModelOf(uri: string, body: string): { model: RegisteredModelRef; path: string } {
+    const [first = '', ...rest] = body.split('/');
+    const at = first.indexOf('@');
+    if (at > 0) return { model: { name: first.slice(0, at), alias: first.slice(at + 1) }, path: rest.join('/') };
+    const [selector = '', ...path] = rest;
+    if (first === '' || selector === '') throw CairnError.invalidParameter(`Invalid model URI '${uri}'`);
+    const model = /^\d+$/.test(selector) ? { name: first, version: selector } : { name: first, stage: selector };
+    return { model, path: path.join('/') };
+  }
+
+  /** The registry's answer for a registered model version; NOT_IMPLEMENTED until the registry plugs in. */
+  private registered(uri: string, model: RegisteredModelRef): Promise<string> {
     if (!this.registry) {
       return Promise.reject(CairnError.notImplemented(`Resolving '${uri}' needs the model registry, which Cairn does not serve yet`));
     }
-    const at = body.indexOf('@');
-    if (at > 0 && !body.includes('/')) return this.registry.artifactUriOf({ name: body.slice(0, at), alias: body.slice(at + 1) });
-    const [name = '', selector = '', ...extra] = body.split('/');
-    if (name === '' || selector === '' || extra.length > 0) throw CairnError.invalidParameter(`Invalid model URI '${uri}'`);
-    return this.registry.artifactUriOf(/^\d+$/.test(selector) ? { name, version: selector } : { name, stage: selector });
+    return this.registry.artifactUriOf(model);
   }
 }

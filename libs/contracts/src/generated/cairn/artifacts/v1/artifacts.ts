@@ -25,9 +25,10 @@ export const protobufFileName = "cairn/artifacts/v1/artifacts.proto";
  * absolute paths, NUL and other control bytes, backslashes and the reserved
  * top-level name ".cairn" are INVALID_PARAMETER_VALUE.
  *
- * Bytes travel in streamed messages of at most 1 MiB (senders use 512 KiB);
- * both sides honour HTTP/2 flow control, so a slow reader slows the writer
- * instead of growing a buffer.
+ * Bytes travel in streamed messages of at most 1 MiB (senders pass reads of
+ * 64 KiB or more through as they are, and gather smaller ones); both sides
+ * honour HTTP/2 flow control, so a slow reader slows the writer instead of
+ * growing a buffer.
  */
 
 export interface GetStoreInfoRequest {
