@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import pino from 'pino';
 import { HEALTH_PACKAGE, PROTO_LOADER_OPTIONS, PROTO_ROOT, TOPICS } from '@cairn/contracts';
 import { createKafka } from '@cairn/events';
-import { createTestDatabase, freePort, REPO_ROOT, spawnNode, SpawnedProcess, stackEnv, waitFor } from '@cairn/testing';
+import { stackEnv, startDistributedCairn, waitFor } from '@cairn/testing';
 
 /**
  * Distributed mode: each service its own process against the real stack;
@@ -15,10 +14,12 @@ import { createTestDatabase, freePort, REPO_ROOT, spawnNode, SpawnedProcess, sta
  */
 const SERVICES = ['tracking', 'artifacts', 'registry', 'serving'] as const;
 
-let db: { url: string; drop: () => Promise<void> };
-const procs = new Map<string, SpawnedProcess>();
+let cairn: Awaited<ReturnType<typeof startDistributedCairn>>;
 let base = '';
-const grpcPorts: Record<string, number> = {};
+
+interface HealthClient extends grpc.Client {
+  Check(request: { service: string }, callback: (err: Error | null, res: { status: string }) => void): void;
+}
 
 function healthClient(address: string): HealthClient {
   const def = protoLoader.loadSync(
@@ -29,10 +30,6 @@ function healthClient(address: string): HealthClient {
     grpc: { health: { v1: { Health: new (address: string, creds: grpc.ChannelCredentials) => HealthClient } } };
   };
   return new pkg.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
-}
-
-interface HealthClient extends grpc.Client {
-  Check(request: { service: string }, callback: (err: Error | null, res: { status: string }) => void): void;
 }
 
 function check(address: string): Promise<string> {
@@ -46,42 +43,12 @@ function check(address: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const main = (svc: string) => path.join(REPO_ROOT, 'dist/services', svc, 'src/main.js');
-  if (!existsSync(main('gateway'))) throw new Error('run `npm run build` first (dist/ is missing)');
-  db = await createTestDatabase();
-  const httpPort = await freePort();
-  for (const svc of SERVICES) grpcPorts[svc] = await freePort();
-  const env = {
-    ...process.env,
-    ...stackEnv(),
-    CAIRN_MODE: 'distributed',
-    CAIRN_DATABASE_URL: db.url,
-    CAIRN_PORT: String(httpPort),
-    CAIRN_LOG_LEVEL: 'warn',
-    CAIRN_OUTBOX_POLL_MS: '50',
-    CAIRN_TRACKING_GRPC_URL: `127.0.0.1:${grpcPorts.tracking}`,
-    CAIRN_ARTIFACTS_GRPC_URL: `127.0.0.1:${grpcPorts.artifacts}`,
-    CAIRN_REGISTRY_GRPC_URL: `127.0.0.1:${grpcPorts.registry}`,
-    CAIRN_SERVING_GRPC_URL: `127.0.0.1:${grpcPorts.serving}`,
-  };
-  for (const svc of SERVICES) {
-    procs.set(svc, spawnNode(main(svc), [], { ...env, CAIRN_GRPC_LISTEN: `127.0.0.1:${grpcPorts[svc]}` }, REPO_ROOT));
-  }
-  procs.set('gateway', spawnNode(main('gateway'), [], env, REPO_ROOT));
-  base = `http://127.0.0.1:${httpPort}`;
-  try {
-    await waitFor('gateway health', async () => (await fetch(`${base}/health`)).ok, 60000);
-    await waitFor('tracking answers through the gateway', async () =>
-      (await fetch(`${base}/api/2.0/mlflow/experiments/get?experiment_id=0`)).ok, 60000);
-  } catch (err) {
-    for (const [name, p] of procs) console.error(`--- ${name} ---\n${p.output()}`);
-    throw err;
-  }
+  cairn = await startDistributedCairn();
+  base = cairn.base;
 });
 
 afterAll(async () => {
-  await Promise.all([...procs.values()].map((p) => p.stop()));
-  await db?.drop();
+  await cairn?.stop();
 });
 
 describe('distributed mode', () => {
@@ -98,7 +65,7 @@ describe('distributed mode', () => {
   });
 
   it('answers gRPC health checks on every service', async () => {
-    for (const svc of SERVICES) expect(await check(`127.0.0.1:${grpcPorts[svc]}`)).toBe('SERVING');
+    for (const svc of SERVICES) expect(await check(`127.0.0.1:${cairn.grpcPorts[svc]}`)).toBe('SERVING');
   });
 
   it('carries the request id to the response and to the outbox event in Kafka', async () => {
@@ -143,7 +110,7 @@ describe('distributed mode', () => {
   });
 
   it('shuts every process down cleanly on SIGTERM', async () => {
-    const codes = await Promise.all([...procs.values()].map((p) => p.stop('SIGTERM')));
+    const codes = await Promise.all([...cairn.processes.values()].map((p) => p.stop('SIGTERM')));
     expect(codes).toEqual(codes.map(() => 0));
   });
 });

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import pino from 'pino';
 import { Consumer } from 'kafkajs';
 import { parseCloudEvent, TOPICS } from '@cairn/contracts';
 import { createKafka } from '@cairn/events';
-import { createTestDatabase, freePort, REPO_ROOT, spawnNode, SpawnedProcess, stackEnv, waitFor } from '@cairn/testing';
+import { stackEnv, startDistributedCairn, waitFor } from '@cairn/testing';
 
 /**
  * The model registry in distributed mode (each service its own process, on
@@ -14,11 +12,9 @@ import { createTestDatabase, freePort, REPO_ROOT, spawnNode, SpawnedProcess, sta
  * and nothing changed, racing approvals leaving exactly one Production
  * version, and the registry's events read back from the real broker.
  */
-const SERVICES = ['tracking', 'artifacts', 'registry', 'serving'] as const;
 const API = '/api/2.0/mlflow';
 
-let db: { url: string; drop: () => Promise<void> };
-const procs = new Map<string, SpawnedProcess>();
+let cairn: Awaited<ReturnType<typeof startDistributedCairn>>;
 let base = '';
 
 interface Reply<T = Record<string, unknown>> {
@@ -104,41 +100,8 @@ let consumer: Consumer;
 const seen: { key: string; event: ReturnType<typeof parseCloudEvent> }[] = [];
 
 beforeAll(async () => {
-  const main = (svc: string) => path.join(REPO_ROOT, 'dist/services', svc, 'src/main.js');
-  if (!existsSync(main('gateway'))) throw new Error('run `npm run build` first (dist/ is missing)');
-  db = await createTestDatabase();
-  const httpPort = await freePort();
-  const grpcPorts: Record<string, number> = {};
-  for (const svc of SERVICES) grpcPorts[svc] = await freePort();
-  const env = {
-    ...process.env,
-    ...stackEnv(),
-    CAIRN_MODE: 'distributed',
-    CAIRN_DATABASE_URL: db.url,
-    CAIRN_PORT: String(httpPort),
-    CAIRN_LOG_LEVEL: 'warn',
-    CAIRN_OUTBOX_POLL_MS: '50',
-    CAIRN_TRACKING_GRPC_URL: `127.0.0.1:${grpcPorts.tracking}`,
-    CAIRN_ARTIFACTS_GRPC_URL: `127.0.0.1:${grpcPorts.artifacts}`,
-    CAIRN_REGISTRY_GRPC_URL: `127.0.0.1:${grpcPorts.registry}`,
-    CAIRN_SERVING_GRPC_URL: `127.0.0.1:${grpcPorts.serving}`,
-  };
-  for (const svc of SERVICES) {
-    procs.set(svc, spawnNode(main(svc), [], { ...env, CAIRN_GRPC_LISTEN: `127.0.0.1:${grpcPorts[svc]}` }, REPO_ROOT));
-  }
-  procs.set('gateway', spawnNode(main('gateway'), [], env, REPO_ROOT));
-  base = `http://127.0.0.1:${httpPort}`;
-  try {
-    await waitFor('gateway health', async () => (await fetch(`${base}/health`)).ok, 60000);
-    await waitFor(
-      'the registry answers through the gateway',
-      async () => (await fetch(`${base}${API}/registered-models/search`)).ok,
-      60000,
-    );
-  } catch (err) {
-    for (const [name, p] of procs) console.error(`--- ${name} ---\n${p.output()}`);
-    throw err;
-  }
+  cairn = await startDistributedCairn({ readyPath: `${API}/registered-models/search` });
+  base = cairn.base;
 
   const kafka = createKafka({ brokers: stackEnv().CAIRN_KAFKA_BROKERS!.split(','), clientId: 'registry-it' }, pino({ level: 'silent' }));
   consumer = kafka.consumer({ groupId: `registry-it-${randomUUID()}` });
@@ -158,8 +121,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await consumer?.disconnect();
-  await Promise.all([...procs.values()].map((p) => p.stop()));
-  await db?.drop();
+  await cairn?.stop();
 });
 
 describe('registry over HTTP', () => {

@@ -1,16 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { freePort, REPO_ROOT, spawnNode, SpawnedProcess, waitFor } from '@cairn/testing';
+import { mlflowApi, RunningCairn, startEmbeddedCairn } from '@cairn/testing';
 
 /**
  * The runs and metrics REST API end to end (gateway → gRPC → tracking →
  * PGlite), on the embedded server: `npm run build` first.
  */
-const CLI = path.join(REPO_ROOT, 'bin/cairn.js');
-const dataDir = mkdtempSync(path.join(tmpdir(), 'cairn-runs-'));
-let server: SpawnedProcess;
-let base = '';
 
 interface Answer {
   status: number;
@@ -32,24 +25,14 @@ interface MetricJson {
   run_id?: string;
 }
 
-async function call(method: 'GET' | 'POST', route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
-  if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
-  const res = await fetch(`${base}/api/2.0/mlflow/${route}`, init);
-  const text = await res.text();
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    parsed = { raw: text };
-  }
-  return { status: res.status, body: parsed };
+let api: ReturnType<typeof mlflowApi>;
+
+function call(method: 'GET' | 'POST', route: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  return api.call(method, route, body, headers);
 }
 
-async function ok(method: 'GET' | 'POST', route: string, body?: unknown): Promise<Record<string, unknown>> {
-  const answer = await call(method, route, body);
-  if (answer.status !== 200) throw new Error(`${route}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
+function ok(method: 'GET' | 'POST', route: string, body?: unknown): Promise<Record<string, unknown>> {
+  return api.ok(method, route, body);
 }
 
 async function createRun(experimentId: string, extra: Record<string, unknown> = {}): Promise<RunJson> {
@@ -78,22 +61,16 @@ async function expectError(answer: Promise<Answer>, status: number, code: string
 
 let experimentId = '';
 
+let cairn: RunningCairn;
+
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawnNode(CLI, ['server', '--port', String(port), '--data-dir', dataDir], { ...process.env, CAIRN_LOG_LEVEL: 'warn' }, REPO_ROOT);
-  try {
-    await waitFor('embedded health', async () => (await fetch(`${base}/health`)).ok, 60000);
-  } catch (err) {
-    console.error(server.output());
-    throw err;
-  }
+  cairn = await startEmbeddedCairn();
+  api = mlflowApi(cairn.base);
   experimentId = String((await ok('POST', 'experiments/create', { name: `runs-${Date.now()}` })).experiment_id);
 });
 
 afterAll(async () => {
-  await server?.stop('SIGTERM');
-  rmSync(dataDir, { recursive: true, force: true });
+  await cairn?.stop();
 });
 
 describe('runs lifecycle', () => {
@@ -365,7 +342,7 @@ describe('metric history', () => {
     expect(metrics).toHaveLength(2505);
     const firstRun = [runA, runB].sort()[0];
     expect(metrics[0]?.run_id).toBe(firstRun);
-    const ajax = await fetch(`${base}/ajax-api/2.0/mlflow/metrics/get-history-bulk?run_id=${runB}&metric_key=curve`);
+    const ajax = await fetch(`${cairn.base}/ajax-api/2.0/mlflow/metrics/get-history-bulk?run_id=${runB}&metric_key=curve`);
     expect(((await ajax.json()) as { metrics: unknown[] }).metrics).toHaveLength(5);
   });
 

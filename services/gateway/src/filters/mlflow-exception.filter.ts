@@ -29,8 +29,10 @@ export function toCairnError(exception: unknown, path: string): CairnError {
   const fastifyCode = (exception as { code?: unknown }).code;
   const known = typeof fastifyCode === 'string' ? FASTIFY_ERRORS[fastifyCode] : undefined;
   if (known) return new CairnError(known.code, known.message ?? (exception as Error).message);
-  if (exception instanceof SyntaxError) {
-    return new CairnError('INVALID_PARAMETER_VALUE', `Malformed request: the body is not valid JSON (${exception.message})`);
+  // Body parse failures reach here as SyntaxError or as Nest's 400 wrapping Fastify's parser error.
+  const message = exception instanceof Error ? exception.message : '';
+  if (exception instanceof SyntaxError || (status === 400 && /JSON/.test(message))) {
+    return new CairnError('INVALID_PARAMETER_VALUE', `Malformed request: the body is not valid JSON (${message})`);
   }
   if ((exception as { statusCode?: number }).statusCode === 400) {
     return new CairnError('BAD_REQUEST', `Malformed request: ${(exception as Error).message}`);
