@@ -20,6 +20,17 @@ CAIRN_TRACKING_GRPC_URL=127.0.0.1:50051
 CAIRN_ARTIFACTS_GRPC_URL=127.0.0.1:50052
 CAIRN_REGISTRY_GRPC_URL=127.0.0.1:50053
 CAIRN_SERVING_GRPC_URL=127.0.0.1:50054
+# Authentication is on in distributed mode. Without an admin given, make a
+# one-off random password for this run (never a default one) and print it.
+CAIRN_ADMIN_USERNAME=${CAIRN_ADMIN_USERNAME:-admin}
+if [ -z "${CAIRN_ADMIN_PASSWORD:-}" ] && [ -z "${CAIRN_ADMIN_PASSWORD_FILE:-}" ]; then
+  CAIRN_ADMIN_PASSWORD=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+  echo "admin password for this run (user $CAIRN_ADMIN_USERNAME): $CAIRN_ADMIN_PASSWORD"
+fi
+# Webhook secrets are encrypted with this key: keep one per local stack so restarts can read them.
+key_file="${CAIRN_STACK_RUN:-/tmp/cairn-stack}/cairn-secret-key"
+[ -s "$key_file" ] || (umask 077 && head -c 32 /dev/urandom | base64 > "$key_file")
+CAIRN_SECRET_KEY=${CAIRN_SECRET_KEY:-$(cat "$key_file")}
 set +a
 
 pids=()
