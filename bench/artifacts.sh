@@ -10,6 +10,9 @@
 # Reports throughput of each transfer, the gateway/direct ratio (target ≥ 0.70)
 # and the RSS growth of the gateway and artifacts processes (target ≤ 100 MB
 # each), sampled from /proc/<pid>/status (VmRSS every 100 ms, and VmHWM).
+# For scale it also times a bare one-hop Node proxy (http.request piped to a
+# presigned S3 URL, nothing else) on the same machine: the most any Node
+# process in the path can give (ARTIFACTS_BENCH_CEILING=0 skips it).
 # Needs: `npm run build` (dist/), the local stack up (deploy/local/stack.sh up).
 # CAIRN_BENCH_ROOT points at another build (a tree with dist/, proto/, node_modules/).
 set -euo pipefail
@@ -117,6 +120,30 @@ read -r d_get_s d_get_bps < <(timed_get "$(presign GET "$RUN_KEY/direct.bin")")
 read -r g_put_s g_put_bps < <(timed_put "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
 read -r g_get_s g_get_bps < <(timed_get "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
 
+p_put_s=0 p_put_bps=0 p_get_s=0 p_get_bps=0
+if [[ ${ARTIFACTS_BENCH_CEILING:-1} != 0 ]]; then
+  PIPE_PORT=$(free_port)
+  (cd "$ROOT" && exec node -e '
+    const http = require("http"); const { Client } = require("minio");
+    const u = new URL(process.env.CAIRN_S3_ENDPOINT);
+    const c = new Client({ endPoint: u.hostname, port: Number(u.port) || undefined, useSSL: u.protocol === "https:",
+      accessKey: process.env.CAIRN_S3_ACCESS_KEY, secretKey: process.env.CAIRN_S3_SECRET_KEY,
+      region: process.env.CAIRN_S3_REGION, pathStyle: true });
+    const agent = new http.Agent({ keepAlive: true });
+    http.createServer(async (req, res) => {
+      const url = await c.presignedUrl(req.method, process.env.CAIRN_S3_BUCKET, req.url.slice(1), 3600);
+      const up = http.request(url, { method: req.method, agent,
+        headers: req.method === "PUT" ? { "content-length": req.headers["content-length"] } : {} }, (r) => {
+        res.writeHead(r.statusCode, { "content-length": r.headers["content-length"] }); r.pipe(res); });
+      if (req.method === "PUT") req.pipe(up); else up.end();
+    }).listen(Number(process.argv[1]), "127.0.0.1");
+  ' "$PIPE_PORT") &
+  pids+=($!)
+  for _ in $(seq 1 50); do (echo >"/dev/tcp/127.0.0.1/$PIPE_PORT") 2>/dev/null && break; sleep 0.1; done
+  read -r p_put_s p_put_bps < <(timed_put "http://127.0.0.1:$PIPE_PORT/$RUN_KEY/pipe.bin")
+  read -r p_get_s p_get_bps < <(timed_get "http://127.0.0.1:$PIPE_PORT/$RUN_KEY/pipe.bin")
+fi
+
 touch "$WORK/stop-sampling"
 wait "$SAMPLER" 2>/dev/null || true
 read -r GW_PEAK AR_PEAK <"$WORK/rss-peak"
@@ -126,21 +153,26 @@ AR_HWM=$(hwm_kb "$ARTIFACTS_PID")
 GOT=$(curl -fsS "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin" | sha256sum | cut -d' ' -f1)
 RANGE_LEN=$(curl -fsS -H 'Range: bytes=1000-1999' -o /dev/null -w '%{size_download}' "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
 
-python3 - "$MB" "$d_put_s" "$d_put_bps" "$d_get_s" "$d_get_bps" "$g_put_s" "$g_put_bps" "$g_get_s" "$g_get_bps" \
+python3 - "$MB" "$d_put_s" "$d_put_bps" "$d_get_s" "$d_get_bps" "$g_put_s" "$g_put_bps" "$g_get_s" "$g_get_bps" "$p_put_s" "$p_put_bps" "$p_get_s" "$p_get_bps" \
   "$GW_BASE" "$GW_PEAK" "$GW_HWM0" "$GW_HWM" "$AR_BASE" "$AR_PEAK" "$AR_HWM0" "$AR_HWM" \
   "$SUM" "$GOT" "$RANGE_LEN" "$RSS_LIMIT_MB" "$RATIO_TARGET" <<'EOF'
 import sys
 a = sys.argv[1:]
 mb = int(a[0])
-dps, dpb, dgs, dgb, gps, gpb, ggs, ggb = map(float, a[1:9])
-gw_base, gw_peak, gw_hwm0, gw_hwm, ar_base, ar_peak, ar_hwm0, ar_hwm = map(int, a[9:17])
-want, got, range_len, rss_limit, ratio_target = a[17], a[18], int(a[19]), float(a[20]), float(a[21])
+dps, dpb, dgs, dgb, gps, gpb, ggs, ggb, pps, ppb, pgs, pgb = map(float, a[1:13])
+gw_base, gw_peak, gw_hwm0, gw_hwm, ar_base, ar_peak, ar_hwm0, ar_hwm = map(int, a[13:21])
+want, got, range_len, rss_limit, ratio_target = a[21], a[22], int(a[23]), float(a[24]), float(a[25])
 mib = lambda bps: bps / 1024 / 1024
 print(f"\n{'transfer':<22}{'seconds':>9}{'MiB/s':>9}")
-for name, s, b in [("direct S3 PUT", dps, dpb), ("direct S3 GET", dgs, dgb), ("gateway PUT", gps, gpb), ("gateway GET", ggs, ggb)]:
+rows = [("direct S3 PUT", dps, dpb), ("direct S3 GET", dgs, dgb), ("gateway PUT", gps, gpb), ("gateway GET", ggs, ggb)]
+if ppb > 0:
+    rows += [("bare Node proxy PUT", pps, ppb), ("bare Node proxy GET", pgs, pgb)]
+for name, s, b in rows:
     print(f"{name:<22}{s:>9.2f}{mib(b):>9.1f}")
 up, down = gpb / dpb, ggb / dgb
 print(f"\nthroughput gateway/direct: upload {up:.2f}, download {down:.2f} (target >= {ratio_target:.2f})")
+if ppb > 0:
+    print(f"bare one-hop Node proxy/direct: upload {ppb / dpb:.2f}, download {pgb / dgb:.2f} (this machine's ceiling for a Node hop)")
 growth = lambda base, peak: (peak - base) / 1024
 print(f"{'process':<12}{'base MB':>9}{'peak MB':>9}{'growth MB':>11}{'VmHWM before→after MB':>24}")
 for name, base, peak, h0, h1 in [("gateway", gw_base, gw_peak, gw_hwm0, gw_hwm), ("artifacts", ar_base, ar_peak, ar_hwm0, ar_hwm)]:

@@ -217,6 +217,8 @@ def _start_distributed(log_dir: Path) -> Cairn:
         "CAIRN_DATABASE_URL": db_url,
         "CAIRN_PORT": str(http_port),
         "CAIRN_OUTBOX_POLL_MS": "50",
+        # The compatibility suite runs without authentication; test_auth.py starts its own server with it on.
+        "CAIRN_AUTH": "off",
         **{f"CAIRN_{svc.upper()}_GRPC_URL": f"127.0.0.1:{port}" for svc, port in grpc_ports.items()},
     }
     env["CAIRN_LOG_LEVEL"] = os.environ.get("CAIRN_COMPAT_LOG_LEVEL", "warn")

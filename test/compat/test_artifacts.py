@@ -58,6 +58,24 @@ def _run_key(run) -> str:
     return uri[len("mlflow-artifacts:") :].lstrip("/")
 
 
+def _auth_headers() -> dict[str, str]:
+    """The credentials the mlflow client would send (MLFLOW_TRACKING_TOKEN, or USERNAME/PASSWORD), for raw requests."""
+    import base64
+
+    if token := os.environ.get("MLFLOW_TRACKING_TOKEN"):
+        return {"Authorization": f"Bearer {token}"}
+    user, password = os.environ.get("MLFLOW_TRACKING_USERNAME"), os.environ.get("MLFLOW_TRACKING_PASSWORD")
+    if user and password:
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+    return {}
+
+
+def _http() -> requests.Session:
+    session = requests.Session()
+    session.headers.update(_auth_headers())
+    return session
+
+
 def _is_mlflow(cairn) -> bool:
     return cairn.mode == "mlflow"
 
@@ -72,7 +90,8 @@ def _raw(base: str, method: str, raw_path: str, body: bytes | None = None) -> tu
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        conn.request(method, raw_path, body=body, headers={"Content-Type": "application/octet-stream"} if body else {})
+        headers = {**_auth_headers(), **({"Content-Type": "application/octet-stream"} if body else {})}
+        conn.request(method, raw_path, body=body, headers=headers)
         res = conn.getresponse()
         payload = res.read()
         try:
@@ -232,17 +251,18 @@ def test_range_and_head_downloads(cairn, experiment_id: str, tmp_path: Path):
     with mlflow.start_run(experiment_id=experiment_id) as run:
         mlflow.log_artifact(str(blob))
     url = f"{cairn.url}{ARTIFACTS}/{_run_key(run)}/blob.bin"
-    part = requests.get(url, headers={"Range": "bytes=10-19"}, timeout=30)
+    http = _http()
+    part = http.get(url, headers={"Range": "bytes=10-19"}, timeout=30)
     assert part.status_code == 206
     assert part.headers["Content-Range"] == f"bytes 10-19/{len(data)}"
     assert part.content == data[10:20]
-    whole = requests.get(url, timeout=30)
+    whole = http.get(url, timeout=30)
     assert whole.status_code == 200 and whole.headers["Content-Length"] == str(len(data)) and whole.content == data
-    head = requests.head(url, timeout=30)
+    head = http.head(url, timeout=30)
     assert head.status_code == 200 and head.headers["Content-Length"] == str(len(data))
-    outside = requests.get(url, headers={"Range": f"bytes={len(data)}-"}, timeout=30)
+    outside = http.get(url, headers={"Range": f"bytes={len(data)}-"}, timeout=30)
     assert outside.status_code == 416
-    assert_error(requests.get(f"{cairn.url}{ARTIFACTS}/{_run_key(run)}/missing.bin", timeout=30), 404, "RESOURCE_DOES_NOT_EXIST")
+    assert_error(http.get(f"{cairn.url}{ARTIFACTS}/{_run_key(run)}/missing.bin", timeout=30), 404, "RESOURCE_DOES_NOT_EXIST")
 
 
 STRICTER = "MLflow on Linux stores NUL (as a literal %00) and backslashes in names; Cairn refuses them"
@@ -289,4 +309,4 @@ def test_multipart_paths_are_confined(cairn):
         (f"{base}/create/0/x", {"path": "/tmp/..", "num_parts": 1}),
         (f"{base}/abort/0/x", {"path": "..", "upload_id": str(uuid.uuid4())}),
     ]:
-        assert_error(requests.post(url, json=payload, timeout=30), 400, "INVALID_PARAMETER_VALUE")
+        assert_error(_http().post(url, json=payload, timeout=30), 400, "INVALID_PARAMETER_VALUE")
