@@ -5,6 +5,7 @@ import { CairnConfig, ConfigModule } from '@cairn/config';
 import { grpcClientOptions } from '@cairn/grpc';
 import { Logger, ObservabilityModule } from '@cairn/observability';
 import { ArtifactsClient } from './clients/artifacts.client';
+import { RegistryModelUriResolver } from './clients/model-uri.resolver';
 import { REGISTRY_GRPC, RegistryClient } from './clients/registry.client';
 import { TRACKING_GRPC, TrackingClient } from './clients/tracking.client';
 import { ArtifactsController, RunArtifactsController } from './controllers/artifacts.controller';
@@ -43,7 +44,7 @@ import { WebhookEventSubscription } from './webhooks/event-subscription';
 import { SECRET_BOX, secretBoxFor } from './webhooks/secret-box.provider';
 import { WebhooksService } from './webhooks/webhooks.service';
 import { ArtifactProxyService } from './services/artifact-proxy.service';
-import { ArtifactUriResolver } from './services/artifact-uris.service';
+import { ArtifactUriResolver, MODEL_URI_RESOLVER } from './services/artifact-uris.service';
 
 @Module({})
 export class GatewayModule {
@@ -69,6 +70,7 @@ export class GatewayModule {
           useFactory: () => ClientProxyFactory.create(grpcClientOptions('registry', config.grpcUrls.registry)),
         },
         RegistryClient,
+        { provide: MODEL_URI_RESOLVER, useClass: RegistryModelUriResolver },
         ArtifactsClient,
         ArtifactUriResolver,
         ArtifactProxyService,
