@@ -175,6 +175,8 @@ async function webhookLatency(agent: http.Agent, port: number, token: string): P
   const samples: number[] = [];
   try {
     for (let i = 0; i < transitions; i++) {
+      // Arrivals at random times (a fixed rhythm would phase-lock with the outbox relay's poll).
+      await new Promise((r) => setTimeout(r, Math.random() * 300));
       const stage = i % 2 === 0 ? 'Staging' : 'None';
       const delivered = new Promise<number>((resolve) => waiting.set(stage, resolve));
       const t0 = performance.now();

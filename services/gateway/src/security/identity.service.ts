@@ -158,7 +158,7 @@ export class IdentityService implements OnModuleInit {
     caller: Principal,
     request: { username?: unknown; description?: unknown; expiry_timestamp?: unknown; lifetime_seconds?: unknown },
   ): Promise<{ token: string; token_info: JsonToken }> {
-    const owner = request.username !== undefined && request.username !== '' ? String(request.username) : caller.username;
+    const owner = typeof request.username === 'string' && request.username !== '' ? request.username : caller.username;
     if (owner !== caller.username && !caller.isAdmin) throw denied('Only an admin may create tokens for another user');
     const user = await this.identity.findUser(owner);
     if (!user) throw CairnError.notFound(`User with username=${owner} not found`);

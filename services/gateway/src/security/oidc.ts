@@ -3,6 +3,7 @@ import type { OidcConfig } from '@cairn/config';
 
 type JoseModule = typeof Jose;
 /** jose is ESM-only: loaded with a real dynamic import (TypeScript would turn `import()` into `require`). */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
 const importJose = new Function('return import("jose")') as () => Promise<JoseModule>;
 
 export interface OidcIdentity {

@@ -59,7 +59,7 @@ export class RateLimiter implements OnApplicationShutdown {
         const [count, ttl] = (await (this.redis as unknown as { cairnHit(k: string, ms: number): Promise<[number, number]> }).cairnHit(
           `cairn:ratelimit:${key}`,
           WINDOW_MS,
-        )) as [number, number];
+        ));
         return { allowed: count <= this.limit, retryAfterSeconds: Math.max(1, Math.ceil(ttl / 1000)) };
       } catch (err) {
         this.warn((err as Error).message);

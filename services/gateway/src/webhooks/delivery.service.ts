@@ -42,7 +42,7 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.policy = new SsrfPolicy(config.webhooks.allowPrivate);
-    this.leaseMs = config.webhooks.timeoutMs * 2 + 30_000;
+    this.leaseMs = config.webhooks.timeoutMs * 2 + 5000;
   }
 
   onApplicationBootstrap(): void {

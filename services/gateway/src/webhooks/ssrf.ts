@@ -86,7 +86,7 @@ export class SsrfPolicy {
   readonly lookup: LookupFunction = (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
-      const list = (Array.isArray(addresses) ? addresses : [addresses]) as LookupAddress[];
+      const list = (Array.isArray(addresses) ? addresses : [addresses]);
       const usable = this.hostAllowListed(hostname) ? list : list.filter((a) => this.addressAllowed(a.address));
       if (usable.length === 0) {
         const shown = list.map((a) => a.address).join(', ');

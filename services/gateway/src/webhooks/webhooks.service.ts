@@ -101,7 +101,8 @@ function parseMlflowEvents(value: unknown, required: boolean): MlflowEvent[] | u
   return [
     ...new Set(
       value.map((e: unknown) => {
-        const raw = typeof e === 'string' ? e : `${String((e as { entity?: unknown })?.entity ?? '')}.${String((e as { action?: unknown })?.action ?? '')}`;
+        const part = (v: unknown): string => (typeof v === 'string' ? v : '');
+        const raw = typeof e === 'string' ? e : `${part((e as { entity?: unknown })?.entity)}.${part((e as { action?: unknown })?.action)}`;
         const key = raw.toLowerCase();
         if (!(MLFLOW_EVENTS as readonly string[]).includes(key)) {
           throw CairnError.invalidParameter(`Invalid webhook event '${raw}'. Valid events are: ${MLFLOW_EVENTS.join(', ')}`);
@@ -134,7 +135,7 @@ function parseRegistryEvents(value: unknown, required: boolean): RegistryEvent[]
 function parseStatus(value: unknown, allowed: WebhookStatus[]): WebhookStatus | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string' && (allowed as string[]).includes(value.toUpperCase())) return value.toUpperCase() as WebhookStatus;
-  throw CairnError.invalidParameter(`Invalid status '${String(value)}'. Valid statuses are: ${allowed.join(', ')}`);
+  throw CairnError.invalidParameter(`Invalid status ${JSON.stringify(value)}. Valid statuses are: ${allowed.join(', ')}`);
 }
 
 /** Both webhook APIs over one table, and the delivery log. */
@@ -286,7 +287,7 @@ export class WebhooksService {
   async listRegistry(query: Record<string, unknown>, caller: Principal): Promise<{ webhooks: JsonRegistryWebhook[]; next_page_token?: string }> {
     const limit = maxResults(query.max_results, 100);
     const modelName = str(Array.isArray(query.model_name) ? query.model_name[0] : query.model_name, 'model_name', false);
-    const wanted = query.events === undefined ? undefined : parseRegistryEvents(Array.isArray(query.events) ? query.events : String(query.events).split(','), false);
+    const wanted = query.events === undefined ? undefined : parseRegistryEvents(Array.isArray(query.events) ? query.events : typeof query.events === 'string' ? query.events.split(',') : [query.events], false);
     let rows = await this.repository.list('registry', limit + 1, pageToken(query.page_token), modelName);
     const page = rows.slice(0, limit);
     const token = rows.length > limit ? nextToken(page[page.length - 1]) : undefined;
