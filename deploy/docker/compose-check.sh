@@ -11,6 +11,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE="${CAIRN_STACK_CACHE:-$HOME/.cache/cairn-stack}"
 COMPOSE_GO_VERSION="v2.16.2"
 FILE="${1:-$ROOT/docker-compose.yml}"
+# The file requires these (no defaults for secrets); any value does for a syntax check.
+export CAIRN_ADMIN_PASSWORD="${CAIRN_ADMIN_PASSWORD:-compose-check-only}"
+export CAIRN_SECRET_KEY="${CAIRN_SECRET_KEY:-compose-check-only-not-a-real-key}"
 
 if docker compose version >/dev/null 2>&1; then
   docker compose -f "$FILE" config -q

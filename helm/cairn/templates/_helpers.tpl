@@ -163,6 +163,10 @@ Secret environment of one service. Context: dict "root" $ "name" <component>.
   valueFrom:
     secretKeyRef:
       {{- include "cairn.secretKeyRef" (dict "root" .root "ref" "adminPassword") | trim | nindent 6 }}
+- name: CAIRN_SECRET_KEY
+  valueFrom:
+    secretKeyRef:
+      {{- include "cairn.secretKeyRef" (dict "root" .root "ref" "secretKey") | trim | nindent 6 }}
 {{- end }}
 {{- end }}
 
