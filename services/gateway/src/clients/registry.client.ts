@@ -11,6 +11,8 @@ export const REGISTRY_GRPC = Symbol('REGISTRY_GRPC');
 
 /** gRPC metadata key naming who a registry call acts for. */
 export const ACTOR_METADATA_KEY = 'x-cairn-actor';
+/** Set when that actor is an administrator (may edit or delete anyone's comment). */
+export const ACTOR_ADMIN_METADATA_KEY = 'x-cairn-actor-admin';
 /** Until authentication exists, the caller names itself with this header. */
 export const USER_HEADER = 'x-cairn-user';
 export const ANONYMOUS = 'anonymous';
@@ -49,11 +51,17 @@ export class RegistryClient implements OnModuleInit, OnApplicationShutdown {
     this.grpc.close();
   }
 
-  async call<K extends keyof Client>(method: K, request: RequestOf<K>, actor: string = ANONYMOUS): Promise<ResponseOf<K>> {
+  async call<K extends keyof Client>(
+    method: K,
+    request: RequestOf<K>,
+    actor: string = ANONYMOUS,
+    options: { admin?: boolean } = {},
+  ): Promise<ResponseOf<K>> {
     const fn = this.service[method] as unknown as (req: RequestOf<K>, metadata: Metadata) => Observable<ResponseOf<K>>;
     const metadata = outgoingMetadata(currentRequestId());
     // Metadata values are ASCII: the actor travels percent-encoded.
     metadata.set(ACTOR_METADATA_KEY, encodeURIComponent(actor));
+    if (options.admin) metadata.set(ACTOR_ADMIN_METADATA_KEY, 'true');
     try {
       return await firstValueFrom(fn.call(this.service, request, metadata));
     } catch (err) {

@@ -144,12 +144,12 @@ export const MLFLOW_ROUTE_RULES: [Method, string, Rule][] = [
   [
     'PATCH',
     'comments/update',
-    { kind: 'authenticated', note: 'addressed by comment id only: the registry must check that the caller wrote it' },
+    { kind: 'authenticated', note: 'addressed by comment id only: the registry lets only its author (or an admin) change it' },
   ],
   [
     'DELETE',
     'comments/delete',
-    { kind: 'authenticated', note: 'addressed by comment id only: the registry must check that the caller wrote it' },
+    { kind: 'authenticated', note: 'addressed by comment id only: the registry lets only its author (or an admin) change it' },
   ],
   // MLflow's webhooks are registry-wide: admins only (as in MLflow's auth app).
   ['POST', 'webhooks', admin],

@@ -3,7 +3,7 @@ import { GrpcMethod } from '@nestjs/microservices';
 import { Metadata } from '@grpc/grpc-js';
 import { registry } from '@cairn/contracts';
 import { GovernanceService } from '../services/governance.service';
-import { actorOf } from './actor';
+import { actorOf, callActorOf } from './actor';
 
 const SERVICE = registry.REGISTRY_SERVICE_NAME;
 
@@ -64,12 +64,12 @@ export class GovernanceGrpc {
 
   @GrpcMethod(SERVICE, 'updateComment')
   async updateComment(request: registry.UpdateCommentRequest, metadata: Metadata): Promise<registry.UpdateCommentResponse> {
-    return { comment: await this.governance.updateComment(request, actorOf(metadata)) };
+    return { comment: await this.governance.updateComment(request, callActorOf(metadata)) };
   }
 
   @GrpcMethod(SERVICE, 'deleteComment')
-  async deleteComment(request: registry.DeleteCommentRequest): Promise<registry.DeleteCommentResponse> {
-    await this.governance.deleteComment(request);
+  async deleteComment(request: registry.DeleteCommentRequest, metadata: Metadata): Promise<registry.DeleteCommentResponse> {
+    await this.governance.deleteComment(request, callActorOf(metadata));
     return {};
   }
 

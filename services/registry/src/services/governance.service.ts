@@ -18,6 +18,12 @@ import {
 } from './validation';
 import { RegistryViews } from './views.service';
 
+/** Who a call acts for, and whether the gateway vouched for it as an administrator. */
+export interface CallActor {
+  name: string;
+  admin: boolean;
+}
+
 interface VersionRef {
   name: string;
   version: string;
@@ -265,21 +271,32 @@ export class GovernanceService {
     });
   }
 
-  async updateComment(request: registry.UpdateCommentRequest, actor: string): Promise<registry.CommentObject> {
+  async updateComment(request: registry.UpdateCommentRequest, actor: CallActor): Promise<registry.CommentObject> {
     const id = requireField('id', request.id);
     const comment = validateComment(request.comment, true)!;
     return this.dataSource.transaction(async (manager) => {
+      await this.requireCommentAuthor(manager, id, actor, 'edit');
       const updated = await this.activities.updateComment(manager, id, comment, Date.now());
       if (!updated) throw CairnError.notFound(`Comment with id=${id} not found`);
-      return toComment(updated, actor);
+      return toComment(updated, actor.name);
     });
   }
 
-  async deleteComment(request: registry.DeleteCommentRequest): Promise<void> {
+  async deleteComment(request: registry.DeleteCommentRequest, actor: CallActor): Promise<void> {
     const id = requireField('id', request.id);
     await this.dataSource.transaction(async (manager) => {
+      await this.requireCommentAuthor(manager, id, actor, 'delete');
       if (!(await this.activities.deleteComment(manager, id))) throw CairnError.notFound(`Comment with id=${id} not found`);
     });
+  }
+
+  /** A comment may be edited or deleted by its author, or by an administrator. */
+  private async requireCommentAuthor(manager: EntityManager, id: string, actor: CallActor, action: string): Promise<void> {
+    const existing = await this.activities.findComment(id, manager);
+    if (!existing) throw CairnError.notFound(`Comment with id=${id} not found`);
+    if (!actor.admin && existing.user_id !== actor.name) {
+      throw new CairnError('PERMISSION_DENIED', `Only the author of comment ${id} may ${action} it.`);
+    }
   }
 
   /** The version (with its open requests) and every activity on it, oldest first. */
