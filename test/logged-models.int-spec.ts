@@ -274,9 +274,9 @@ describe('logged models over HTTP (embedded server)', () => {
     expectError(await bad({ experiment_ids: [exp], page_token: 'garbage' }), 400, 'INVALID_PARAMETER_VALUE', /Invalid page token/);
   });
 
-  it('leaves the logged-model artifact listing to the artifacts work (501)', async () => {
+  it('lists a logged model’s artifacts, and answers 404 for an unknown model', async () => {
     const reply = await call('GET', `/logged-models/m-${'1'.repeat(32)}/artifacts/directories`);
-    expect(reply.status).toBe(501);
+    expectError(reply, 404, 'RESOURCE_DOES_NOT_EXIST');
   });
 });
 

@@ -130,7 +130,14 @@ export class KafkaEventSubscriber implements EventSubscriber {
   ) {}
 
   async subscribe(options: SubscriptionOptions): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: options.group, allowAutoTopicCreation: true });
+    // A member that died is noticed after sessionTimeout: keep it short so another replica takes over quickly.
+    const consumer = this.kafka.consumer({
+      groupId: options.group,
+      allowAutoTopicCreation: true,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 15_000,
+      heartbeatInterval: 1_000,
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: true });
     await consumer.run({
