@@ -2,3 +2,4 @@ export * from './grpc-server';
 export * from './grpc-errors';
 export * from './grpc-context.interceptor';
 export * from './health.controller';
+export * from './chunks';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { sendUnaryData, ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
 import { CairnError } from '@cairn/contracts';
-import { toGrpcError } from '@cairn/grpc';
+import { chunkMessages, toGrpcError } from '@cairn/grpc';
 import { Logger, REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '@cairn/observability';
 
 /**
@@ -12,13 +12,6 @@ import { Logger, REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '@cai
  * streams are written with write()/'drain'.
  */
 
-/**
- * Message sizes: reads of at least MIN_CHUNK_BYTES pass through as they are
- * (no copy; sockets give ~64 KiB, files 512 KiB), smaller ones are gathered,
- * and nothing above the proto's 1 MiB leaves the service.
- */
-export const MIN_CHUNK_BYTES = 64 * 1024;
-export const MAX_CHUNK_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 interface HeaderedMessage<H> {
@@ -75,26 +68,6 @@ export async function answer<T>(
   });
 }
 
-/** Cuts the body into messages: big reads split at MAX_CHUNK_BYTES, small ones gathered up to MIN_CHUNK_BYTES. */
-async function* messages(source: Readable): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let bytes = 0;
-  for await (const piece of source as AsyncIterable<Buffer>) {
-    if (bytes === 0 && piece.length >= MIN_CHUNK_BYTES) {
-      for (let at = 0; at < piece.length; at += MAX_CHUNK_BYTES) yield piece.subarray(at, at + MAX_CHUNK_BYTES);
-      continue;
-    }
-    pending.push(piece);
-    bytes += piece.length;
-    if (bytes >= MIN_CHUNK_BYTES) {
-      const joined = Buffer.concat(pending, bytes);
-      for (let at = 0; at < joined.length; at += MAX_CHUNK_BYTES) yield joined.subarray(at, at + MAX_CHUNK_BYTES);
-      pending = [];
-      bytes = 0;
-    }
-  }
-  if (bytes > 0) yield Buffer.concat(pending, bytes);
-}
 
 /**
  * Writes `first`, then the body in chunks, to a server stream: each write
@@ -128,7 +101,7 @@ export async function streamOut<H>(
   try {
     if (!call.write({ header: first, chunk: EMPTY })) await drained();
     if (body === null || cancelled) return;
-    for await (const chunk of messages(body)) {
+    for await (const chunk of chunkMessages(body)) {
       if (cancelled) return;
       if (!call.write({ chunk })) await drained();
     }

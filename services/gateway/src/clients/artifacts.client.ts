@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { CAIRN_CONFIG, CairnConfig } from '@cairn/config';
 import { artifacts, CairnError, GRPC_PACKAGES, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@cairn/contracts';
-import { fromGrpcError, outgoingMetadata } from '@cairn/grpc';
+import { chunkMessages, fromGrpcError, MAX_CHUNK_BYTES, outgoingMetadata } from '@cairn/grpc';
 import { currentRequestId } from '@cairn/observability';
 
 /**
@@ -17,12 +17,6 @@ import { currentRequestId } from '@cairn/observability';
  * flow control and no file is ever held in memory.
  */
 
-/**
- * Message sizes: HTTP body reads of at least MIN_CHUNK_BYTES go out as they
- * are (no copy), smaller ones are gathered, none exceeds the proto's 1 MiB.
- */
-export const MIN_CHUNK_BYTES = 64 * 1024;
-export const MAX_CHUNK_BYTES = 1024 * 1024;
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** HTTP/2 receive window per stream (grpc-js defaults to 64 KiB): lets a download keep a few chunks in flight. */
 const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
@@ -44,26 +38,6 @@ type UnaryName = Exclude<keyof Service, 'upload' | 'uploadPart' | 'download'>;
 type RequestOf<K extends UnaryName> = Parameters<Service[K]>[0];
 type ResponseOf<K extends UnaryName> = ReturnType<Service[K]> extends import('rxjs').Observable<infer R> ? R : never;
 
-/** Cuts the HTTP body into messages: big reads split at MAX_CHUNK_BYTES, small ones gathered up to MIN_CHUNK_BYTES. */
-async function* messages(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let bytes = 0;
-  for await (const piece of source) {
-    if (bytes === 0 && piece.length >= MIN_CHUNK_BYTES) {
-      for (let at = 0; at < piece.length; at += MAX_CHUNK_BYTES) yield piece.subarray(at, at + MAX_CHUNK_BYTES);
-      continue;
-    }
-    pending.push(piece);
-    bytes += piece.length;
-    if (bytes >= MIN_CHUNK_BYTES) {
-      const joined = Buffer.concat(pending, bytes);
-      for (let at = 0; at < joined.length; at += MAX_CHUNK_BYTES) yield joined.subarray(at, at + MAX_CHUNK_BYTES);
-      pending = [];
-      bytes = 0;
-    }
-  }
-  if (bytes > 0) yield Buffer.concat(pending, bytes);
-}
 
 export interface OpenDownload {
   header: artifacts.DownloadHeader;
@@ -196,7 +170,7 @@ export class ArtifactsClient implements OnModuleInit, OnApplicationShutdown {
       call.on('error', () => undefined);
       const pump = async (): Promise<void> => {
         if (!call.write({ header, chunk: EMPTY })) await waitForDrain();
-        for await (const chunk of messages(body as AsyncIterable<Buffer>)) {
+        for await (const chunk of chunkMessages(body as AsyncIterable<Buffer>)) {
           // Answered early (an error): read the rest of the body and drop it, so the answer reaches the client.
           if (settled) continue;
           if (!call.write({ chunk })) await waitForDrain();

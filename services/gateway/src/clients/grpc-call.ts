@@ -3,13 +3,25 @@ import { Metadata } from '@grpc/grpc-js';
 import { fromGrpcError, outgoingMetadata } from '@cairn/grpc';
 import { currentRequestId } from '@cairn/observability';
 
-/** Calls a unary gRPC method with the request id in metadata; failures become domain errors. */
-export async function unary<Req, Res>(
-  method: (request: Req, metadata?: Metadata) => Observable<Res>,
-  request: Req,
-): Promise<Res> {
+/** The request and response types of a ts-proto client's unary method. */
+export type RequestOf<C, K extends keyof C> = C[K] extends (request: infer R, ...rest: never[]) => unknown ? R : never;
+export type ResponseOf<C, K extends keyof C> = C[K] extends (...args: never[]) => Observable<infer R> ? R : never;
+
+/**
+ * Calls a unary method of a generated gRPC client with the request id (and
+ * any extra metadata) attached; failures come back as domain errors.
+ */
+export async function callUnary<C, K extends keyof C>(
+  client: C,
+  method: K,
+  request: RequestOf<C, K>,
+  extra: Record<string, string> = {},
+): Promise<ResponseOf<C, K>> {
+  const metadata: Metadata = outgoingMetadata(currentRequestId());
+  for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
+  const fn = client[method] as unknown as (req: RequestOf<C, K>, metadata: Metadata) => Observable<ResponseOf<C, K>>;
   try {
-    return await firstValueFrom(method(request, outgoingMetadata(currentRequestId())));
+    return await firstValueFrom(fn.call(client, request, metadata));
   } catch (err) {
     throw fromGrpcError(err);
   }

@@ -1,11 +1,8 @@
 import { createParamDecorator, ExecutionContext, Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ClientGrpcProxy } from '@nestjs/microservices';
-import { Metadata } from '@grpc/grpc-js';
 import type { FastifyRequest } from 'fastify';
-import { firstValueFrom, Observable } from 'rxjs';
 import { registry } from '@cairn/contracts';
-import { fromGrpcError, outgoingMetadata } from '@cairn/grpc';
-import { currentRequestId } from '@cairn/observability';
+import { callUnary, RequestOf, ResponseOf } from './grpc-call';
 
 export const REGISTRY_GRPC = Symbol('REGISTRY_GRPC');
 
@@ -33,8 +30,6 @@ export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext
 );
 
 type Client = registry.RegistryServiceClient;
-type RequestOf<K extends keyof Client> = Parameters<Client[K]>[0];
-type ResponseOf<K extends keyof Client> = ReturnType<Client[K]> extends Observable<infer R> ? R : never;
 
 /** The gateway's handle on the registry service: one typed unary call per RPC, carrying the actor. */
 @Injectable()
@@ -51,21 +46,15 @@ export class RegistryClient implements OnModuleInit, OnApplicationShutdown {
     this.grpc.close();
   }
 
-  async call<K extends keyof Client>(
+  call<K extends keyof Client>(
     method: K,
-    request: RequestOf<K>,
+    request: RequestOf<Client, K>,
     actor: string = ANONYMOUS,
     options: { admin?: boolean } = {},
-  ): Promise<ResponseOf<K>> {
-    const fn = this.service[method] as unknown as (req: RequestOf<K>, metadata: Metadata) => Observable<ResponseOf<K>>;
-    const metadata = outgoingMetadata(currentRequestId());
+  ): Promise<ResponseOf<Client, K>> {
     // Metadata values are ASCII: the actor travels percent-encoded.
-    metadata.set(ACTOR_METADATA_KEY, encodeURIComponent(actor));
-    if (options.admin) metadata.set(ACTOR_ADMIN_METADATA_KEY, 'true');
-    try {
-      return await firstValueFrom(fn.call(this.service, request, metadata));
-    } catch (err) {
-      throw fromGrpcError(err);
-    }
+    const extra: Record<string, string> = { [ACTOR_METADATA_KEY]: encodeURIComponent(actor) };
+    if (options.admin) extra[ACTOR_ADMIN_METADATA_KEY] = 'true';
+    return callUnary(this.service, method, request, extra);
   }
 }
