@@ -64,7 +64,7 @@ export function compileRunSearch(input: RunSearchInput): SearchQuery {
   q.where(idListCondition(q, 'r.experiment_id', input.experimentIds));
   applyViewType(q, 'r.lifecycle_stage', input.runViewType);
   for (const cmp of applyCommonConditions(q, RUN_TABLES, conditions)) applyRunCondition(q, cmp);
-  for (const key of order) applyRunOrderKey(q, key);
+  order.forEach((key, index) => applyRunOrderKey(q, key, index === 0));
   applyRunTieBreakers(q, order);
   return q.build(input.maxResults, input.offset);
 }
@@ -98,12 +98,44 @@ function datasetExists(q: QueryBuilder, cmp: FilterComparison): string {
 }
 
 /** Metrics sort real values first, then NaN, then missing (MLflow's order), in either direction. */
-function applyRunOrderKey(q: QueryBuilder, key: OrderKey): void {
+function applyRunOrderKey(q: QueryBuilder, key: OrderKey, first: boolean): void {
   if (applyCommonOrderKey(q, RUN_TABLES, key)) return;
   if (key.field.type !== 'metric') throw unsupportedField(key.field);
+  if (first) {
+    splitMetricOrder(q, key.field.key, key.ascending);
+    return;
+  }
   const alias = joinKeyValueForOrder(q, LATEST_METRICS, key.field.key);
   q.orderBy(`CASE WHEN ${alias}.is_nan THEN 1 WHEN ${alias}.value IS NULL THEN 2 ELSE 0 END`);
   q.orderBy(orderTerm(`${alias}.value`, key.ascending, false));
+}
+
+/**
+ * The leading metric key: real values first, as their own ordered and limited
+ * group, so that the (key, value) index of latest_metrics can drive it and
+ * stop at the page end; then NaN and missing values (MLflow's order), which
+ * only run when the real values did not fill the page.
+ */
+function splitMetricOrder(q: QueryBuilder, metricKey: string, ascending: boolean): void {
+  const key = q.bind(metricKey, 'text');
+  const alias = q.nextAlias('o');
+  const on = `${alias}.${LATEST_METRICS.ownerColumn} = ${q.rootId} AND ${alias}.key = ${key}`;
+  const valueTerm = orderTerm(`${alias}.value`, ascending, false);
+  q.splitOrder([
+    {
+      join: `JOIN ${LATEST_METRICS.table} ${alias} ON ${on} AND ${alias}.is_nan IS NOT TRUE AND ${alias}.value IS NOT NULL`,
+      orderTerms: [valueTerm],
+    },
+    {
+      // LIMIT 1 (a no-op: one row per run and key) keeps this a per-run lookup
+      // on the primary key instead of a hash join over every run's value.
+      join:
+        `LEFT JOIN LATERAL (SELECT ${alias}.is_nan, ${alias}.value FROM ${LATEST_METRICS.table} ${alias}` +
+        ` WHERE ${on} LIMIT 1) ${alias} ON TRUE`,
+      where: `(${alias}.is_nan IS TRUE OR ${alias}.value IS NULL)`,
+      orderTerms: [`CASE WHEN ${alias}.is_nan THEN 1 ELSE 2 END`, valueTerm],
+    },
+  ]);
 }
 
 function applyRunTieBreakers(q: QueryBuilder, order: readonly OrderKey[]): void {

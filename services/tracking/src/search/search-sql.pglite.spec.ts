@@ -229,6 +229,36 @@ describe('run search on PostgreSQL (PGlite)', () => {
     expect(await runs({ filter: "tags.team ILIKE 'core'", orderBy: ['metrics.acc ASC'] })).toEqual([2, 1]);
   });
 
+  it('pages through the real, NaN and missing groups of a leading metric key', async () => {
+    for (const orderBy of [['metrics.acc DESC'], ['metrics.acc ASC'], ['metrics.loss DESC', 'params.lr']]) {
+      const all = await runs({ orderBy });
+      for (const maxResults of [1, 2, 3]) {
+        const pages: number[] = [];
+        for (let offset = 0; offset < all.length; offset += maxResults) {
+          const page = await runs({ orderBy, maxResults, offset });
+          expect(page).toEqual(all.slice(offset, offset + maxResults + 1));
+          pages.push(...page.slice(0, maxResults));
+        }
+        expect(pages).toEqual(all);
+      }
+    }
+    expect(await runs({ orderBy: ['metrics.loss DESC', 'params.lr'] })).toEqual([3, 1, 6, 2]);
+    expect(await runs({ orderBy: ['metrics.acc DESC', 'metrics.loss ASC'] })).toEqual([1, 2, 3, 6]);
+    expect(await runs({ orderBy: ['params.model', 'metrics.acc DESC'] })).toEqual([2, 1, 6, 3]);
+  });
+
+  it('matches long param values exactly', async () => {
+    const long = 'L'.repeat(200);
+    await db.exec(`INSERT INTO tracking.params VALUES ('${r(3)}', 'long', '${long}'), ('${r(6)}', 'long', '${long}x')`);
+    try {
+      expect(await runs({ filter: `params.long = '${long}'` })).toEqual([3]);
+      expect(await runs({ filter: `params.long = '${long}x'` })).toEqual([6]);
+      expect(await runs({ filter: `params.long = '${long.slice(1)}'` })).toEqual([]);
+    } finally {
+      await db.exec(`DELETE FROM tracking.params WHERE key = 'long'`);
+    }
+  });
+
   it('pages with LIMIT n+1 / OFFSET', async () => {
     expect(await runs({ maxResults: 2 })).toEqual([2, 6, 3]);
     expect(await runs({ maxResults: 2, offset: 2 })).toEqual([3, 1]);

@@ -56,19 +56,36 @@ describe('compileRunSearch', () => {
   });
 
   it('uses one LEFT JOIN per order key and keeps start_time/run_uuid tie-breakers', () => {
-    const { sql } = compileRunSearch(runInput({ orderBy: ['metrics.acc DESC', 'params.p', 'tags.t ASC', 'end_time DESC'] }));
+    const { sql } = compileRunSearch(runInput({ orderBy: ['params.p', 'metrics.acc DESC', 'tags.t ASC', 'end_time DESC'] }));
     expect(count(sql, /^LEFT JOIN /gm)).toBe(3);
     expect(sql).toContain(
-      'ORDER BY CASE WHEN o1.is_nan THEN 1 WHEN o1.value IS NULL THEN 2 ELSE 0 END, o1.value DESC, ' +
-        'o2.value ASC, o3.value ASC, r.end_time DESC NULLS LAST, r.start_time DESC, r.run_uuid ASC',
+      'ORDER BY o1.value ASC, CASE WHEN o2.is_nan THEN 1 WHEN o2.value IS NULL THEN 2 ELSE 0 END, o2.value DESC, ' +
+        'o3.value ASC, r.end_time DESC NULLS LAST, r.start_time DESC, r.run_uuid ASC',
     );
+  });
+
+  it('splits a leading metric key into real values, then NaN and missing ones', () => {
+    const { sql, params } = compileRunSearch(runInput({ orderBy: ['metrics.acc DESC', 'params.p'], maxResults: 10, offset: 20 }));
+    expect(count(sql, /^LEFT JOIN tracking\.params o2 /gm)).toBe(2);
+    expect(sql).toContain('JOIN tracking.latest_metrics o1 ON o1.run_uuid = r.run_uuid AND o1.key = $2::text AND o1.is_nan IS NOT TRUE AND o1.value IS NOT NULL');
+    expect(sql).toContain('ORDER BY o1.value DESC, o2.value ASC, r.start_time DESC, r.run_uuid ASC\nLIMIT $4::bigint');
+    expect(sql).toContain(
+      'LEFT JOIN LATERAL (SELECT o1.is_nan, o1.value FROM tracking.latest_metrics o1 WHERE o1.run_uuid = r.run_uuid AND o1.key = $2::text LIMIT 1) o1 ON TRUE\n',
+    );
+    expect(sql).toContain('(o1.is_nan IS TRUE OR o1.value IS NULL)');
+    expect(sql).toContain('ORDER BY CASE WHEN o1.is_nan THEN 1 ELSE 2 END, o1.value DESC, o2.value ASC, r.start_time DESC, r.run_uuid ASC\nLIMIT $4::bigint');
+    expect(sql).toContain('(SELECT count(*) FROM g0) < $4::bigint');
+    expect(sql).toMatch(/ORDER BY s\.g, s\.n\nLIMIT \$5::bigint OFFSET \$6::bigint$/);
+    expect(params.slice(3)).toEqual([31, 11, 20]);
   });
 
   it('lets the (key, left(value, 200)) indexes drive param/tag equality', () => {
     const { sql, params } = compileRunSearch(runInput({ filter: "params.p = 'x' AND tags.t LIKE 'y%'" }));
-    expect(sql).toContain('JOIN tracking.params f1 ON f1.run_uuid = r.run_uuid AND f1.key = $2::text AND left(f1.value, 200) = left($3::text, 200) AND f1.value = $3::text');
+    expect(sql).toContain('JOIN tracking.params f1 ON f1.run_uuid = r.run_uuid AND f1.key = $2::text AND left(f1.value, 200) = left($3::text, 200)\n');
     expect(sql).toContain('JOIN tracking.tags f2 ON f2.run_uuid = r.run_uuid AND f2.key = $4::text AND f2.value LIKE $5::text');
     expect(params.slice(1, 5)).toEqual(['p', 'x', 't', 'y%']);
+    const long = compileRunSearch(runInput({ filter: `params.p = '${'x'.repeat(200)}'` })).sql;
+    expect(long).toContain('left(f1.value, 200) = left($3::text, 200) AND f1.value = $3::text');
   });
 
   it('does not repeat start_time when order_by names it', () => {

@@ -36,12 +36,23 @@ export interface KeyValueTable {
 
 type SqlCast = 'bigint' | 'numeric' | 'double precision' | 'text';
 
+/**
+ * One group of a split ordering: rows of the group are those of the query
+ * plus `join`/`where`; `orderTerms` replace the split key's terms inside it.
+ */
+export interface OrderGroup {
+  join?: string;
+  where?: string;
+  orderTerms: string[];
+}
+
 export class QueryBuilder {
   private readonly params: unknown[] = [];
   private readonly joins: string[] = [];
   private readonly conditions: string[] = [];
   private readonly orderTerms: string[] = [];
   private aliasCount = 0;
+  private split?: { at: number; groups: OrderGroup[] };
 
   constructor(readonly root: RootTable) {}
 
@@ -76,12 +87,55 @@ export class QueryBuilder {
     this.orderTerms.push(sql);
   }
 
+  /**
+   * Orders by the groups first (in the given order), then by the order
+   * terms added before/after this call, within each group. Each group is a
+   * separately ordered and limited query, so that an index can drive it and
+   * stop early; a group only runs when the previous ones did not fill the page.
+   */
+  splitOrder(groups: OrderGroup[]): void {
+    if (this.split) throw CairnError.internal('Only one order key can split a search');
+    this.split = { at: this.orderTerms.length, groups };
+  }
+
   build(maxResults: number, offset: number): SearchQuery {
+    if (this.split) return this.buildSplit(this.split, maxResults, offset);
     const lines = [`SELECT ${this.rootId}`, `FROM ${this.root.table} ${this.root.alias}`, ...this.joins];
     if (this.conditions.length > 0) lines.push(`WHERE ${this.conditions.join('\n  AND ')}`);
     if (this.orderTerms.length > 0) lines.push(`ORDER BY ${this.orderTerms.join(', ')}`);
     lines.push(`LIMIT ${this.bind(maxResults + 1, 'bigint')} OFFSET ${this.bind(offset, 'bigint')}`);
     return { sql: lines.join('\n'), params: this.params };
+  }
+
+  private buildSplit(split: { at: number; groups: OrderGroup[] }, maxResults: number, offset: number): SearchQuery {
+    const id = this.root.idColumn;
+    const needed = this.bind(offset + maxResults + 1, 'bigint');
+    const ctes = split.groups.map((group, index) => {
+      const terms = [...this.orderTerms.slice(0, split.at), ...group.orderTerms, ...this.orderTerms.slice(split.at)];
+      const order = terms.join(', ');
+      const conditions = [...this.conditions, ...(group.where ? [group.where] : [])];
+      if (index > 0) {
+        const before = split.groups.slice(0, index).map((_, i) => `(SELECT count(*) FROM g${i})`);
+        conditions.push(`${before.join(' + ')} < ${needed}`);
+      }
+      const lines = [
+        `g${index} AS MATERIALIZED (SELECT ${this.rootId}, row_number() OVER (ORDER BY ${order}) AS n`,
+        `FROM ${this.root.table} ${this.root.alias}`,
+        ...this.joins,
+        ...(group.join ? [group.join] : []),
+      ];
+      if (conditions.length > 0) lines.push(`WHERE ${conditions.join('\n  AND ')}`);
+      lines.push(`ORDER BY ${order}`, `LIMIT ${needed})`);
+      return lines.join('\n');
+    });
+    const union = split.groups.map((_, i) => `SELECT ${id}, ${i} AS g, n FROM g${i}`).join('\nUNION ALL ');
+    const sql = [
+      `WITH ${ctes.join(',\n')}`,
+      `SELECT s.${id} FROM (${union}) s`,
+      `ORDER BY s.g, s.n`,
+      `LIMIT ${this.bind(maxResults + 1, 'bigint')} OFFSET ${this.bind(offset, 'bigint')}`,
+    ].join('\n');
+    return { sql, params: this.params };
   }
 }
 
@@ -238,7 +292,11 @@ function keyValuePredicate(q: QueryBuilder, table: KeyValueTable, alias: string,
     return stringPredicate(q, `${alias}.value`, cmp);
   }
   const value = q.bind(cmp.value.value, 'text');
-  return `left(${alias}.value, ${prefix}) = left(${value}, ${prefix}) AND ${alias}.value = ${value}`;
+  const prefixMatch = `left(${alias}.value, ${prefix}) = left(${value}, ${prefix})`;
+  // A literal shorter than the prefix can only equal a value the prefix equals;
+  // the redundant exact comparison would make PostgreSQL count the selectivity twice.
+  if ([...cmp.value.value].length < prefix) return prefixMatch;
+  return `${prefixMatch} AND ${alias}.value = ${value}`;
 }
 
 /** Applies attribute, param and tag order keys; returns false for keys the entity must handle. */

@@ -1,0 +1,207 @@
+/**
+ * Model-registry search benchmark: search_registered_models and
+ * search_model_versions with three tag filters, Cairn vs MLflow, same data in
+ * both (seeded by direct SQL into each system's own schema), same REST query.
+ * Started by bench/registry.sh (servers, databases); configured by BENCH_* variables.
+ * Reports numbers; fails only if the two systems disagree on a result set.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { MlflowApi } from './http';
+import { LatencySummary, summarize } from './stats';
+
+type System = 'cairn' | 'mlflow';
+const SYSTEMS: System[] = ['mlflow', 'cairn'];
+function env(name: string, fallback?: string): string {
+  const v = process.env[name] ?? fallback;
+  if (v === undefined || v === '') throw new Error(`${name} is not set (bench/registry.sh sets it)`);
+  return v;
+}
+const num = (name: string, fallback: number) => Number(env(name, String(fallback)));
+
+const MODELS = num('BENCH_REG_MODELS', 10_000);
+const VERSIONS = num('BENCH_REG_VERSIONS', 10);
+const WARMUP = 5;
+const REQUESTS = num('BENCH_REG_REQUESTS', 50);
+const MAX_SECONDS = num('BENCH_REG_MAX_SECONDS', 120);
+const T0 = 1_700_000_000_000;
+
+/** 32 pseudo-random bits from md5 of a text expression (deterministic, same in every database). */
+const h = (expr: string) => `(('x' || substr(md5(${expr}), 1, 8))::bit(32)::bigint)`;
+/** Five tags per model over the staging column i; ~1/200 of models match team/domain/tier together. */
+const MODEL_TAGS = `(VALUES ('team', 'team-' || (${h(`'t' || i`)} % 10)), ('domain', 'domain-' || (${h(`'d' || i`)} % 5)),
+  ('tier', 'tier-' || (${h(`'r' || i`)} % 4)), ('owner', 'user-' || (${h(`'o' || i`)} % 50)), ('env', 'env-' || (i % 3)))`;
+/** Five tags per version over (i, v); ~1/2000 of versions match framework/dataset/quality together. */
+const VERSION_TAGS = `(VALUES ('framework', 'fw-' || (${h(`'f' || i || '.' || v`)} % 10)),
+  ('dataset', 'ds-' || (${h(`'s' || i || '.' || v`)} % 20)), ('quality', 'q-' || (${h(`'q' || i || '.' || v`)} % 10)),
+  ('commit', substr(md5('c' || i || '.' || v), 1, 12)), ('validated', CASE WHEN v % 2 = 0 THEN 'true' ELSE 'false' END))`;
+const MODEL_FILTER = process.env.BENCH_REG_MODEL_FILTER ?? "tags.team = 'team-3' and tags.domain = 'domain-2' and tags.tier = 'tier-1'";
+const VERSION_FILTER =
+  process.env.BENCH_REG_VERSION_FILTER ?? "tags.framework = 'fw-3' and tags.dataset = 'ds-7' and tags.quality = 'q-2'";
+
+const staging = [
+  `CREATE TEMP TABLE m_src AS SELECT i, 'model-' || lpad(i::text, 5, '0') AS name, ${T0}::bigint + i::bigint * 1000 AS t
+     FROM generate_series(0, ${MODELS - 1}) AS i`,
+  `CREATE TEMP TABLE v_src AS SELECT i, name, v, t + v::bigint AS t FROM m_src, generate_series(1, ${VERSIONS}) AS v`,
+];
+const source = `'s3://bench-models/' || name || '/' || v`;
+
+function mlflowSql(): string[] {
+  return [
+    ...staging,
+    `INSERT INTO registered_models (name, creation_time, last_updated_time, description)
+       SELECT name, t, t + ${VERSIONS}, 'bench model ' || i FROM m_src ORDER BY i`,
+    `INSERT INTO registered_model_tags (key, value, name) SELECT tg.k, tg.val, name FROM m_src, LATERAL ${MODEL_TAGS} AS tg(k, val)`,
+    `INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, user_id, current_stage,
+                                 source, run_id, run_link, status, status_message, storage_location)
+       SELECT name, v, t, t, NULL, 'bench', 'None', ${source}, NULL, NULL, 'READY', NULL, ${source} FROM v_src ORDER BY i, v`,
+    `INSERT INTO model_version_tags (key, value, name, version)
+       SELECT tg.k, tg.val, name, v FROM v_src, LATERAL ${VERSION_TAGS} AS tg(k, val)`,
+    'ANALYZE registered_models, registered_model_tags, model_versions, model_version_tags',
+  ];
+}
+
+function cairnSql(): string[] {
+  return [
+    ...staging,
+    `INSERT INTO registry.registered_models (name, description, user_id, creation_time, last_updated_time, last_version)
+       SELECT name, 'bench model ' || i, 'bench', t, t + ${VERSIONS}, ${VERSIONS} FROM m_src ORDER BY i`,
+    `CREATE TEMP TABLE keys AS SELECT s.i, m.model_key FROM m_src s JOIN registry.registered_models m USING (name)`,
+    // value_prefix is GENERATED ALWAYS ... STORED: PostgreSQL fills it from value.
+    `INSERT INTO registry.registered_model_tags (model_key, key, value)
+       SELECT model_key, tg.k, tg.val FROM m_src JOIN keys USING (i), LATERAL ${MODEL_TAGS} AS tg(k, val)`,
+    `INSERT INTO registry.model_versions (model_key, version, creation_time, last_updated_time, description, user_id,
+              current_stage, source, storage_location, run_id, run_link, model_id, status, status_message)
+       SELECT model_key, v, t, t, NULL, 'bench', 'None', ${source}, ${source}, NULL, NULL, NULL, 'READY', NULL
+       FROM v_src JOIN keys USING (i) ORDER BY i, v`,
+    `INSERT INTO registry.model_version_tags (model_key, version, key, value)
+       SELECT model_key, v, tg.k, tg.val FROM v_src JOIN keys USING (i), LATERAL ${VERSION_TAGS} AS tg(k, val)`,
+    // Also builds the extended statistics (CREATE STATISTICS ... (mcv, dependencies)).
+    'ANALYZE registry.registered_models, registry.registered_model_tags, registry.model_versions, registry.model_version_tags',
+  ];
+}
+
+const log = (msg: string) => console.log(`[registry ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+async function seed(system: System, dbUrl: string): Promise<number> {
+  const started = performance.now();
+  const c = new Client({ connectionString: dbUrl, statement_timeout: 600_000 });
+  await c.connect();
+  try {
+    for (const sql of system === 'mlflow' ? mlflowSql() : cairnSql()) await c.query(sql);
+  } finally {
+    await c.end();
+  }
+  return (performance.now() - started) / 1000;
+}
+
+interface ModelsResponse {
+  registered_models?: { name: string }[];
+  next_page_token?: string;
+}
+interface VersionsResponse {
+  model_versions?: { name: string; version: string | number }[];
+  next_page_token?: string;
+}
+interface Query {
+  id: string;
+  path: string;
+  filter: string;
+  keys: (body: unknown) => string[];
+}
+const QUERIES: Query[] = [
+  {
+    id: 'search_registered_models',
+    path: 'registered-models/search',
+    filter: MODEL_FILTER,
+    keys: (b) => ((b as ModelsResponse).registered_models ?? []).map((m) => m.name),
+  },
+  {
+    id: 'search_model_versions',
+    path: 'model-versions/search',
+    filter: VERSION_FILTER,
+    keys: (b) => ((b as VersionsResponse).model_versions ?? []).map((v) => `${v.name}/${v.version}`),
+  },
+];
+
+async function measure(api: MlflowApi, q: Query): Promise<{ summary: LatencySummary; keys: string[]; truncated: boolean }> {
+  const query = { filter: q.filter, max_results: 100 };
+  let keys: string[] = [];
+  let truncated = false;
+  for (let i = 0; i < WARMUP; i++) {
+    const { value } = await api.get<unknown>(q.path, query);
+    keys = q.keys(value).sort();
+    truncated = Boolean((value as { next_page_token?: string }).next_page_token);
+  }
+  const samples: number[] = [];
+  const deadline = performance.now() + MAX_SECONDS * 1000;
+  while (samples.length < REQUESTS && performance.now() < deadline) samples.push((await api.get<unknown>(q.path, query)).ms);
+  return { summary: summarize(samples), keys, truncated };
+}
+
+async function main(): Promise<void> {
+  const urls: Record<System, string> = { cairn: env('BENCH_CAIRN_URL'), mlflow: env('BENCH_MLFLOW_URL') };
+  const dbs: Record<System, string> = { cairn: env('BENCH_CAIRN_DB'), mlflow: env('BENCH_MLFLOW_DB') };
+  const seedSeconds: Partial<Record<System, number>> = {};
+  for (const s of SYSTEMS) {
+    log(`seeding ${s}: ${MODELS} models × ${VERSIONS} versions × 5 tags (models and versions)`);
+    seedSeconds[s] = Math.round((await seed(s, dbs[s])) * 10) / 10;
+    log(`seeded ${s} in ${seedSeconds[s]} s`);
+  }
+  const results: Record<string, Record<System, { summary: LatencySummary; matched: number; truncated: boolean }>> = {};
+  let mismatch = false;
+  for (const q of QUERIES) {
+    const per = {} as Record<System, Awaited<ReturnType<typeof measure>>>;
+    for (const s of SYSTEMS) {
+      log(`${q.id} on ${s}: ${WARMUP} warm-up + ${REQUESTS} timed (filter: ${q.filter})`);
+      per[s] = await measure(new MlflowApi(s, urls[s]), q);
+    }
+    const same = JSON.stringify(per.cairn.keys) === JSON.stringify(per.mlflow.keys);
+    if (!same) {
+      mismatch = true;
+      const only = (a: string[], b: string[]) => a.filter((k) => !b.includes(k)).slice(0, 5);
+      log(`MISMATCH ${q.id}: cairn ${per.cairn.keys.length}, mlflow ${per.mlflow.keys.length}; only cairn ${only(per.cairn.keys, per.mlflow.keys).join(',')}; only mlflow ${only(per.mlflow.keys, per.cairn.keys).join(',')}`);
+    }
+    results[q.id] = {
+      mlflow: { summary: per.mlflow.summary, matched: per.mlflow.keys.length, truncated: per.mlflow.truncated },
+      cairn: { summary: per.cairn.summary, matched: per.cairn.keys.length, truncated: per.cairn.truncated },
+    };
+  }
+  const rows = Object.entries(results).map(([id, r]) => ({
+    query: id,
+    matched: r.cairn.matched,
+    'mlflow p50': r.mlflow.summary.p50_ms,
+    'mlflow p95': r.mlflow.summary.p95_ms,
+    'cairn p50': r.cairn.summary.p50_ms,
+    'cairn p95': r.cairn.summary.p95_ms,
+    'ratio p50': Math.round((r.mlflow.summary.p50_ms / r.cairn.summary.p50_ms) * 10) / 10,
+    'ratio p95': Math.round((r.mlflow.summary.p95_ms / r.cairn.summary.p95_ms) * 10) / 10,
+  }));
+  console.table(rows);
+  const report = {
+    benchmark: 'registry-search',
+    date: new Date().toISOString(),
+    machine: { nproc: os.cpus().length, loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100), platform: `${os.type()} ${os.release()}` },
+    cairn_rev: process.env.BENCH_CAIRN_REV ?? 'unknown',
+    mlflow: { version: '3.17.2', workers: Number(env('BENCH_MLFLOW_WORKERS', '4')) },
+    data: { models: MODELS, versions_per_model: VERSIONS, tags_per_model: 5, tags_per_version: 5 },
+    filters: { search_registered_models: MODEL_FILTER, search_model_versions: VERSION_FILTER },
+    method: `${WARMUP} warm-up + ${REQUESTS} sequential timed GETs per query and system, max_results=100, keep-alive fetch`,
+    seed_seconds: seedSeconds,
+    same_results: !mismatch,
+    results,
+    table: rows,
+  };
+  const out = env('BENCH_OUT');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote ${out}`);
+  if (mismatch) throw new Error('the two systems returned different result sets (see MISMATCH above)');
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+});
