@@ -2,12 +2,14 @@
 # Cairn (distributed) vs MLflow's own server, side by side on this machine and
 # on the same local PostgreSQL (deploy/local). One command:
 #   bash bench/run.sh
-# creates bench_cairn/bench_mlflow, starts both servers, seeds, measures, stops
+# creates $CAIRN_DB/$MLFLOW_DB, starts both servers, seeds, measures, stops
 # both, drops the databases, prints a table and writes bench/results/<ts>.json.
 # Knobs (environment): BENCH_PHASES=seed,search,history,ingest  BENCH_RUNS=100000
 #   BENCH_HISTORY_POINTS=1000000  BENCH_CLIENTS=8  BENCH_INGEST_SECONDS=20
 #   BENCH_WARMUP_SECONDS=5  BENCH_SEARCH_REQUESTS=50  BENCH_MLFLOW_WORKERS=4
 #   BENCH_DIST=<dir> (reuse a build)  BENCH_KEEP_DBS=1 (do not drop the databases)
+#   BENCH_SUITE=tracking|registry (registry: bench/registry.sh, search_registered_models
+#   and search_model_versions with three tag filters, bench/src/registry.ts)
 #   MLFLOW_VENV=$HOME/.cache/cairn-stack/venv-mlflow
 set -euo pipefail +m # no job control: `setsid` must not fork, so $! is the process group it creates
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,8 +20,14 @@ MLFLOW_VENV=${MLFLOW_VENV:-$HOME/.cache/cairn-stack/venv-mlflow}
 MLFLOW_VERSION=3.17.2
 BENCH_MLFLOW_WORKERS=${BENCH_MLFLOW_WORKERS:-4} # `mlflow server` default (uvicorn, 4 workers)
 TS=$(date -u +%Y%m%dT%H%M%SZ)
-WORK=$(mktemp -d "/tmp/cairn-bench.$TS.XXXX")
-OUT="$ROOT/bench/results/$TS.json"
+SUITE=${BENCH_SUITE:-tracking}
+case "$SUITE" in
+  tracking) DB_PREFIX=bench ENTRY=main.js OUT="$ROOT/bench/results/$TS.json" ;;
+  registry) DB_PREFIX=bench_reg ENTRY=registry.js OUT="$ROOT/bench/results/registry-$TS.json" ;;
+  *) printf 'unknown BENCH_SUITE %s (tracking|registry)\n' "$SUITE" >&2; exit 2 ;;
+esac
+CAIRN_DB=${DB_PREFIX}_cairn MLFLOW_DB=${DB_PREFIX}_mlflow
+WORK=$(mktemp -d "/tmp/cairn-bench-$SUITE.$TS.XXXX")
 BUDGET_S=${BENCH_BUDGET_SECONDS:-900}
 
 say() { printf '[run.sh %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
@@ -74,7 +82,7 @@ cleanup() {
     fi
   done
   if [[ ${BENCH_KEEP_DBS:-0} != 1 ]]; then
-    psql_admin -c 'DROP DATABASE IF EXISTS bench_cairn WITH (FORCE)' -c 'DROP DATABASE IF EXISTS bench_mlflow WITH (FORCE)' 2>/dev/null || true
+    psql_admin -c "DROP DATABASE IF EXISTS $CAIRN_DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $MLFLOW_DB WITH (FORCE)" 2>/dev/null || true
   fi
   if ((rc != 0)); then
     say "failed (exit $rc); server logs kept in $WORK"
@@ -108,16 +116,16 @@ wait_http() { # name url seconds
   die "$name did not answer $url within ${secs}s"
 }
 
-say "fresh databases bench_cairn and bench_mlflow"
-psql_admin -c 'DROP DATABASE IF EXISTS bench_cairn WITH (FORCE)' -c 'DROP DATABASE IF EXISTS bench_mlflow WITH (FORCE)' \
-  -c 'CREATE DATABASE bench_cairn' -c 'CREATE DATABASE bench_mlflow' || die "cannot create the bench databases"
+say "fresh databases $CAIRN_DB and $MLFLOW_DB"
+psql_admin -c "DROP DATABASE IF EXISTS $CAIRN_DB WITH (FORCE)" -c "DROP DATABASE IF EXISTS $MLFLOW_DB WITH (FORCE)" \
+  -c "CREATE DATABASE $CAIRN_DB" -c "CREATE DATABASE $MLFLOW_DB" || die "cannot create the bench databases"
 
 # MLflow: the production server (uvicorn) with its defaults; psycopg2 driver named explicitly
 # (SQLAlchemy 2.1 would otherwise pick psycopg 3 for postgresql://).
 MLFLOW_PORT=$(free_port)
 mkdir -p "$WORK/mlflow-cwd" # --serve-artifacts (default) writes ./mlartifacts
 start mlflow "$WORK/mlflow.log" env -C "$WORK/mlflow-cwd" "$MLFLOW_VENV/bin/mlflow" server \
-  --backend-store-uri "postgresql+psycopg2://$PG_USER@$PG_HOST:$PG_PORT/bench_mlflow" \
+  --backend-store-uri "postgresql+psycopg2://$PG_USER@$PG_HOST:$PG_PORT/$MLFLOW_DB" \
   --host 127.0.0.1 --port "$MLFLOW_PORT" --workers "$BENCH_MLFLOW_WORKERS"
 
 # Cairn distributed: five processes, configured by environment only.
@@ -127,7 +135,7 @@ source deploy/local/stack.env
 set +a
 # Authentication off: `mlflow server` without --app-name basic-auth has none either.
 export CAIRN_MODE=distributed CAIRN_LOG_LEVEL=warn CAIRN_AUTH=off
-export CAIRN_DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/bench_cairn"
+export CAIRN_DATABASE_URL="postgres://$PG_USER@$PG_HOST:$PG_PORT/$CAIRN_DB"
 CAIRN_PORT=$(free_port)
 export CAIRN_PORT
 declare -A GRPC=()
@@ -142,15 +150,16 @@ start cairn-gateway "$WORK/cairn-gateway.log" node "$DIST/services/gateway/src/m
 say "waiting for MLflow on :$MLFLOW_PORT (workers: $BENCH_MLFLOW_WORKERS) and Cairn on :$CAIRN_PORT"
 wait_http mlflow "http://127.0.0.1:$MLFLOW_PORT/api/2.0/mlflow/experiments/get?experiment_id=0" 120
 wait_http cairn "http://127.0.0.1:$CAIRN_PORT/api/2.0/mlflow/experiments/get?experiment_id=0" 90
+[ "$SUITE" != registry ] || wait_http cairn-registry "http://127.0.0.1:$CAIRN_PORT/api/2.0/mlflow/registered-models/search?max_results=1" 60
 say "both servers are up"
 
 export BENCH_CAIRN_URL="http://127.0.0.1:$CAIRN_PORT" BENCH_MLFLOW_URL="http://127.0.0.1:$MLFLOW_PORT"
-export BENCH_CAIRN_DB="postgres://$PG_USER@$PG_HOST:$PG_PORT/bench_cairn"
-export BENCH_MLFLOW_DB="postgres://$PG_USER@$PG_HOST:$PG_PORT/bench_mlflow"
+export BENCH_CAIRN_DB="postgres://$PG_USER@$PG_HOST:$PG_PORT/$CAIRN_DB"
+export BENCH_MLFLOW_DB="postgres://$PG_USER@$PG_HOST:$PG_PORT/$MLFLOW_DB"
 export BENCH_OUT="$OUT" BENCH_MLFLOW_WORKERS
 BENCH_CAIRN_REV="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo '+uncommitted')"
 export BENCH_CAIRN_REV
-timeout --signal=TERM "$BUDGET_S" node "$DIST/bench/main.js" || die "the benchmark failed or exceeded ${BUDGET_S}s (server logs: $WORK)"
+timeout --signal=TERM "$BUDGET_S" node "$DIST/bench/$ENTRY" || die "the benchmark failed or exceeded ${BUDGET_S}s (server logs: $WORK)"
 for p in "${!PIDS[@]}"; do
   kill -0 "${PIDS[$p]}" 2>/dev/null || say "warning: $p was no longer running at the end (log: $WORK/$p.log)"
 done
