@@ -64,6 +64,11 @@ export async function startAllInOne(env: NodeJS.ProcessEnv): Promise<RunningServ
   logger.info({ url: where, dataDir: config.dataDir }, 'cairn ready');
   process.stdout.write(`Cairn is listening on ${where} (${engines})\n`);
   process.stdout.write(`Point the mlflow client at it: MLFLOW_TRACKING_URI=${where}\n`);
+  if (!config.security.auth) {
+    process.stdout.write(
+      'WARNING: authentication is OFF (CAIRN_AUTH=off): anyone who can reach this port can read, change and delete everything.\n',
+    );
+  }
 
   return {
     config,
