@@ -6,3 +6,4 @@ export * from './dead-letter';
 export * from './kafka';
 export * from './in-process-bus';
 export * from './events.module';
+export * from './polling-worker';

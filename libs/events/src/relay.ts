@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { Logger, REQUEST_ID_HEADER } from '@cairn/observability';
+import { PollingWorker } from './polling-worker';
 import { CE_CONTENT_TYPE, EventMessage, EventPublisher } from './transport';
 
 export interface OutboxRelayOptions {
@@ -25,10 +26,8 @@ interface OutboxRow {
  * transaction rolls back, the rows stay, and the relay retries with backoff.
  */
 export class OutboxRelay {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
   private readonly batchSize: number;
+  private readonly worker: PollingWorker;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -37,23 +36,27 @@ export class OutboxRelay {
     private readonly logger: Logger,
   ) {
     this.batchSize = options.batchSize ?? 500;
+    this.worker = new PollingWorker({
+      pass: () => this.tick(),
+      batchSize: this.batchSize,
+      pollMs: options.pollMs,
+      maxBackoffMs: 5000,
+      logger: logger.child({ schema: options.schema }),
+      failure: 'outbox relay failed',
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.worker.start();
   }
 
   /** Ask for a pass now (after a commit that wrote events). */
   nudge(): void {
-    this.wake?.();
+    this.worker.nudge();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.worker.stop();
   }
 
   /** Publishes everything pending, for a clean shutdown; gives up after the timeout. */
@@ -104,30 +107,5 @@ export class OutboxRelay {
       await manager.query(`DELETE FROM "${schema}".outbox WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      let published = 0;
-      try {
-        published = await this.tick();
-        failures = 0;
-      } catch (err) {
-        failures++;
-        this.logger.warn({ schema: this.options.schema, failures, err: (err as Error).message }, 'outbox relay failed');
-      }
-      if (!this.running) break;
-      if (published >= this.batchSize) continue;
-      const delay = failures === 0 ? this.options.pollMs : Math.min(5000, this.options.pollMs * 2 ** failures);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
   }
 }

@@ -1,3 +1,4 @@
 export * from './stack';
 export * from './process';
 export * from './cairn';
+export * from './errors';

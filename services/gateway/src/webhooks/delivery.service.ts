@@ -3,6 +3,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap }
 import { EntityManager } from 'typeorm';
 import { CAIRN_CONFIG, CairnConfig } from '@cairn/config';
 import { CloudEvent } from '@cairn/contracts';
+import { PollingWorker } from '@cairn/events';
 import { LOGGER, Logger } from '@cairn/observability';
 import { AttemptResult, DeliveryRow, NewDelivery, WebhookRow, WebhooksRepository } from '../repositories/webhooks.repository';
 import { SecretBox } from '../security/secrets';
@@ -29,11 +30,8 @@ const MAX_BACKOFF_MS = 60 * 60_000;
 @Injectable()
 export class DeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly policy: SsrfPolicy;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-  private nudged = false;
   private readonly leaseMs: number;
+  private readonly worker: PollingWorker;
 
   constructor(
     @Inject(CAIRN_CONFIG) private readonly config: CairnConfig,
@@ -43,23 +41,27 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
   ) {
     this.policy = new SsrfPolicy(config.webhooks.allowPrivate);
     this.leaseMs = config.webhooks.timeoutMs * 2 + 5000;
+    this.worker = new PollingWorker({
+      pass: () => this.tick(),
+      batchSize: BATCH,
+      pollMs: IDLE_POLL_MS,
+      maxBackoffMs: 30_000,
+      logger,
+      failure: 'webhook worker pass failed',
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
+    this.worker.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  beforeApplicationShutdown(): Promise<void> {
+    return this.worker.stop();
   }
 
   /** Ask the worker to look for due deliveries now. */
   nudge(): void {
-    this.nudged = true;
-    this.wake?.();
+    this.worker.nudge();
   }
 
   /** The deliveries one event makes, written in the consumer's transaction. */
@@ -149,32 +151,6 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
       if (authorization) headers.authorization = authorization;
     }
     return headers;
-  }
-
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      let claimed = 0;
-      try {
-        this.nudged = false;
-        claimed = await this.tick();
-        failures = 0;
-      } catch (err) {
-        failures++;
-        this.logger.warn({ err: (err as Error).message, failures }, 'webhook worker pass failed');
-      }
-      if (!this.running) break;
-      if (claimed >= BATCH || this.nudged) continue;
-      const delay = failures === 0 ? IDLE_POLL_MS : Math.min(30_000, IDLE_POLL_MS * 2 ** failures);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
-    }
   }
 
   /** One pass: claims up to a batch of due deliveries and attempts them concurrently. */

@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
-import { CairnError } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { ActivitiesRepository } from '../repositories/activities.repository';
 import { GovernanceService } from './governance.service';
 import { StageTransitions } from './stage-transitions.service';
 import { RegistryViews } from './views.service';
+import { rejectionOf } from '@cairn/testing';
 
 /** Comments: only their author, or an administrator, may edit or delete them. */
 function setup(author: string) {
@@ -26,15 +26,6 @@ function setup(author: string) {
   return { service, activities };
 }
 
-async function failure(promise: Promise<unknown>): Promise<CairnError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as CairnError;
-  }
-  throw new Error('expected a failure');
-}
-
 describe('comment authorship', () => {
   it('lets the author edit and delete', async () => {
     const { service, activities } = setup('ann');
@@ -46,10 +37,10 @@ describe('comment authorship', () => {
 
   it('refuses someone else, and changes nothing', async () => {
     const { service, activities } = setup('ann');
-    expect((await failure(service.updateComment({ id: 'c1', comment: 'x' }, { name: 'bob', admin: false }))).code).toBe(
+    expect((await rejectionOf(service.updateComment({ id: 'c1', comment: 'x' }, { name: 'bob', admin: false }))).code).toBe(
       'PERMISSION_DENIED',
     );
-    expect((await failure(service.deleteComment({ id: 'c1' }, { name: 'bob', admin: false }))).code).toBe('PERMISSION_DENIED');
+    expect((await rejectionOf(service.deleteComment({ id: 'c1' }, { name: 'bob', admin: false }))).code).toBe('PERMISSION_DENIED');
     expect(activities.updateComment).not.toHaveBeenCalled();
     expect(activities.deleteComment).not.toHaveBeenCalled();
   });
@@ -63,7 +54,7 @@ describe('comment authorship', () => {
   it('answers 404 for an unknown comment', async () => {
     const { service, activities } = setup('ann');
     activities.findComment.mockResolvedValueOnce(null);
-    expect((await failure(service.deleteComment({ id: 'nope' }, { name: 'ann', admin: false }))).code).toBe(
+    expect((await rejectionOf(service.deleteComment({ id: 'nope' }, { name: 'ann', admin: false }))).code).toBe(
       'RESOURCE_DOES_NOT_EXIST',
     );
   });

@@ -1,11 +1,12 @@
 import { EntityManager } from 'typeorm';
-import { CairnError, tracking } from '@cairn/contracts';
+import { tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { KeyValue, NewRun, RunChildren, RunRow, RunsRepository } from '../repositories/runs.repository';
 import { decodeHistoryToken, encodeHistoryToken, MetricsService, sampleSteps } from './metrics.service';
 import { generateRunName, newRunId, prepareMetrics, runArtifactUri, RunsService, toRunMessages } from './runs.service';
+import { rejectionOf } from '@cairn/testing';
 
 const tx = { tag: 'tx' } as unknown as EntityManager;
 const reader = { tag: 'reader' } as unknown as EntityManager;
@@ -74,15 +75,6 @@ function setup() {
   return { runs, metrics, loggedModels, outbox, service, metricsService };
 }
 
-async function failure(promise: Promise<unknown>): Promise<CairnError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as CairnError;
-  }
-  throw new Error('expected a failure');
-}
-
 const metric = (key: string, value: number, step = 0, timestamp = 1): tracking.Metric => ({ key, value, step, timestamp });
 
 describe('RunsService.create', () => {
@@ -103,7 +95,7 @@ describe('RunsService.create', () => {
     const { runs, service } = setup();
     await service.create({ ...base, tags: [{ key: 'mlflow.runName', value: 'tagged' }] });
     expect(runs.insertRun?.mock.calls[0]?.[1].name).toBe('tagged');
-    const e = await failure(service.create({ ...base, run_name: 'other', tags: [{ key: 'mlflow.runName', value: 'tagged' }] }));
+    const e = await rejectionOf(service.create({ ...base, run_name: 'other', tags: [{ key: 'mlflow.runName', value: 'tagged' }] }));
     expect(e.code).toBe('INVALID_PARAMETER_VALUE');
     expect(e.message).toMatch(/Both 'run_name' argument and 'mlflow.runName' tag/);
   });
@@ -111,10 +103,10 @@ describe('RunsService.create', () => {
   it('refuses a missing or deleted experiment', async () => {
     const { runs, service } = setup();
     runs.findExperiment?.mockResolvedValueOnce(undefined);
-    expect((await failure(service.create(base))).code).toBe('RESOURCE_DOES_NOT_EXIST');
+    expect((await rejectionOf(service.create(base))).code).toBe('RESOURCE_DOES_NOT_EXIST');
     runs.findExperiment?.mockResolvedValueOnce({ lifecycle_stage: 'deleted', artifact_location: 'x' });
-    expect((await failure(service.create(base))).message).toMatch(/must be in the 'active' state/);
-    expect((await failure(service.create({ ...base, experiment_id: 'abc' }))).code).toBe('INVALID_PARAMETER_VALUE');
+    expect((await rejectionOf(service.create(base))).message).toMatch(/must be in the 'active' state/);
+    expect((await rejectionOf(service.create({ ...base, experiment_id: 'abc' }))).code).toBe('INVALID_PARAMETER_VALUE');
   });
 
   it('defaults start_time to now', async () => {
@@ -148,11 +140,11 @@ describe('RunsService writes', () => {
   it('rejects a changed param and writes nothing else', async () => {
     const { runs, metrics, service } = setup();
     runs.insertParams?.mockResolvedValue([{ key: 'p', old_value: '1', new_value: '2' }]);
-    const e = await failure(service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [{ key: 'p', value: '2' }], tags: [] }));
+    const e = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [{ key: 'p', value: '2' }], tags: [] }));
     expect(e.code).toBe('INVALID_PARAMETER_VALUE');
     expect(e.message).toContain("Params were already logged='[{'key': 'p', 'old_value': '1', 'new_value': '2'}]'");
     expect(metrics.insertHistory).not.toHaveBeenCalled();
-    const single = await failure(service.logParam({ run_id: RUN_ID, key: 'p', value: '2' }));
+    const single = await rejectionOf(service.logParam({ run_id: RUN_ID, key: 'p', value: '2' }));
     expect(single.message).toMatch(/Param with key='p' was already logged with value='1'/);
   });
 
@@ -160,15 +152,15 @@ describe('RunsService writes', () => {
     const { runs, service } = setup();
     const many = (n: number) => Array.from({ length: n }, (_, i) => metric(`m${i}`, i));
     await service.logBatch({ run_id: RUN_ID, metrics: many(1000), params: [], tags: [] });
-    const e = await failure(service.logBatch({ run_id: RUN_ID, metrics: many(1001), params: [], tags: [] }));
+    const e = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: many(1001), params: [], tags: [] }));
     expect(e.message).toBe(
       'A batch logging request can contain at most 1000 metrics. Got 1001 metrics. Please split up metrics across multiple requests and try again.',
     );
     const params = Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'v' }));
-    expect((await failure(service.logBatch({ run_id: RUN_ID, metrics: [], params, tags: [] }))).message).toMatch(/at most 100 params/);
-    const total = await failure(service.logBatch({ run_id: RUN_ID, metrics: many(950), params: params.slice(0, 51), tags: [] }));
+    expect((await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: [], params, tags: [] }))).message).toMatch(/at most 100 params/);
+    const total = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: many(950), params: params.slice(0, 51), tags: [] }));
     expect(total.message).toMatch(/at most 1000 metrics, params, and tags. Got 1001/);
-    const dupes = await failure(service.logBatch({ run_id: RUN_ID, metrics: [], params: [{ key: 'p', value: '1' }, { key: 'p', value: '1' }], tags: [] }));
+    const dupes = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: [], params: [{ key: 'p', value: '1' }, { key: 'p', value: '1' }], tags: [] }));
     expect(dupes.message).toMatch(/Duplicate parameter keys have been submitted: \['p'\]/);
     expect(runs.transaction).toHaveBeenCalledTimes(1);
   });
@@ -176,11 +168,11 @@ describe('RunsService writes', () => {
   it('validates keys and values', async () => {
     const { service } = setup();
     for (const key of ['../x', '/abs', 'a/../b', 'bad*char', '', '.', 'k'.repeat(251)]) {
-      expect((await failure(service.logParam({ run_id: RUN_ID, key, value: '1' }))).code).toBe('INVALID_PARAMETER_VALUE');
+      expect((await rejectionOf(service.logParam({ run_id: RUN_ID, key, value: '1' }))).code).toBe('INVALID_PARAMETER_VALUE');
     }
     await service.logParam({ run_id: RUN_ID, key: 'température', value: '1' });
-    expect((await failure(service.logMetric({ run_id: RUN_ID, key: 'k', value: 1, timestamp: -1, step: 0 }))).message).toMatch(/invalid timestamp/);
-    expect((await failure(service.logMetric({ run_id: 'bad id!', key: 'k', value: 1, timestamp: 1, step: 0 }))).message).toMatch(/Invalid run ID/);
+    expect((await rejectionOf(service.logMetric({ run_id: RUN_ID, key: 'k', value: 1, timestamp: -1, step: 0 }))).message).toMatch(/invalid timestamp/);
+    expect((await rejectionOf(service.logMetric({ run_id: 'bad id!', key: 'k', value: 1, timestamp: 1, step: 0 }))).message).toMatch(/Invalid run ID/);
   });
 
   it('cuts over-long param and tag values to MLflow’s limits, as its server does', async () => {
@@ -198,10 +190,10 @@ describe('RunsService writes', () => {
   it('refuses writes to unknown and deleted runs', async () => {
     const { runs, service } = setup();
     runs.findRun?.mockResolvedValueOnce(undefined);
-    const missing = await failure(service.setTag({ run_id: RUN_ID, key: 'k', value: 'v' }));
+    const missing = await rejectionOf(service.setTag({ run_id: RUN_ID, key: 'k', value: 'v' }));
     expect(missing.code).toBe('RESOURCE_DOES_NOT_EXIST');
     runs.findRun?.mockResolvedValueOnce(runRow({ lifecycle_stage: 'deleted' }));
-    const deleted = await failure(service.logMetric({ run_id: RUN_ID, key: 'k', value: 1, timestamp: 1, step: 0 }));
+    const deleted = await rejectionOf(service.logMetric({ run_id: RUN_ID, key: 'k', value: 1, timestamp: 1, step: 0 }));
     expect(deleted.code).toBe('INVALID_PARAMETER_VALUE');
     expect(deleted.message).toBe(`The run ${RUN_ID} must be in the 'active' state. Current state is deleted.`);
   });
@@ -225,7 +217,7 @@ describe('RunsService writes', () => {
     runs.findRun?.mockResolvedValueOnce(runRow({ status: 'FINISHED' }));
     await service.update({ run_id: RUN_ID, status: 'FINISHED', end_time: 21, run_name: '' });
     expect(outbox.append).toHaveBeenCalledTimes(1);
-    expect((await failure(service.update({ run_id: RUN_ID, status: 'DONE', run_name: '' }))).code).toBe('INVALID_PARAMETER_VALUE');
+    expect((await rejectionOf(service.update({ run_id: RUN_ID, status: 'DONE', run_name: '' }))).code).toBe('INVALID_PARAMETER_VALUE');
   });
 
   it('dedupes dataset inputs by (name, digest), keeping the context tag', async () => {
@@ -244,7 +236,7 @@ describe('RunsService writes', () => {
     expect(datasets).toHaveLength(1);
     expect(links).toEqual([{ name: 'd', digest: 'x', tags: [{ key: 'mlflow.data.context', value: 'train' }], context: 'train' }]);
     expect(runs.insertModelInputs).toHaveBeenCalledWith(tx, RUN_ID, ['m-1']);
-    const bad = await failure(service.logInputs({ run_id: RUN_ID, datasets: [{ tags: [], dataset: { ...dataset, digest: 'x'.repeat(37) } }], models: [] }));
+    const bad = await rejectionOf(service.logInputs({ run_id: RUN_ID, datasets: [{ tags: [], dataset: { ...dataset, digest: 'x'.repeat(37) } }], models: [] }));
     expect(bad.message).toMatch(/digest/);
   });
 });
@@ -253,7 +245,7 @@ describe('RunsService reads', () => {
   it('get: not found, and the full run', async () => {
     const { runs, service } = setup();
     runs.findRuns?.mockResolvedValueOnce([]);
-    expect((await failure(service.get(RUN_ID))).message).toBe(`Run with id=${RUN_ID} not found`);
+    expect((await rejectionOf(service.get(RUN_ID))).message).toBe(`Run with id=${RUN_ID} not found`);
     runs.loadChildren?.mockResolvedValueOnce({
       ...noChildren(),
       metrics: [{ run_uuid: RUN_ID, key: 'm', value: 0, timestamp: 1, step: 1, is_nan: true }],
@@ -281,14 +273,14 @@ describe('RunsService reads', () => {
     runs.searchRunIds?.mockResolvedValue([]);
     await service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 2, order_by: [], page_token: first.next_page_token });
     expect(runs.searchRunIds?.mock.calls[1]?.[2]).toContain(2); // offset
-    const other = await failure(
+    const other = await rejectionOf(
       service.search({ experiment_ids: ['1'], filter: 'x', run_view_type: '', max_results: 2, order_by: [], page_token: first.next_page_token }),
     );
     expect(other.message).toBe('Invalid page token');
-    expect((await failure(service.search({ experiment_ids: ['1'], filter: '', run_view_type: 'NOPE', max_results: 0, order_by: [], page_token: '' }))).code).toBe(
+    expect((await rejectionOf(service.search({ experiment_ids: ['1'], filter: '', run_view_type: 'NOPE', max_results: 0, order_by: [], page_token: '' }))).code).toBe(
       'INVALID_PARAMETER_VALUE',
     );
-    expect((await failure(service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 50001, order_by: [], page_token: '' }))).code).toBe(
+    expect((await rejectionOf(service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 50001, order_by: [], page_token: '' }))).code).toBe(
       'INVALID_PARAMETER_VALUE',
     );
   });
@@ -374,9 +366,9 @@ describe('MetricsService', () => {
       [RUN_ID, 999_999],
       [other, 0],
     ]);
-    const e = await failure(metricsService.bulkInterval({ run_ids: [RUN_ID], metric_key: 'k', max_results: 10, start_step: 5 }));
+    const e = await rejectionOf(metricsService.bulkInterval({ run_ids: [RUN_ID], metric_key: 'k', max_results: 10, start_step: 5 }));
     expect(e.message).toMatch(/both must be specified/);
     const tooMany = Array.from({ length: 101 }, (_, i) => i.toString(16).padStart(32, '0'));
-    expect((await failure(metricsService.bulkInterval({ run_ids: tooMany, metric_key: 'k', max_results: 10 }))).message).toMatch(/at most 100 run_ids/);
+    expect((await rejectionOf(metricsService.bulkInterval({ run_ids: tooMany, metric_key: 'k', max_results: 10 }))).message).toMatch(/at most 100 run_ids/);
   });
 });
