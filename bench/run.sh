@@ -8,6 +8,7 @@
 #   BENCH_HISTORY_POINTS=1000000  BENCH_CLIENTS=8  BENCH_INGEST_SECONDS=20
 #   BENCH_WARMUP_SECONDS=5  BENCH_SEARCH_REQUESTS=50  BENCH_MLFLOW_WORKERS=4
 #   BENCH_DIST=<dir> (reuse a build)  BENCH_KEEP_DBS=1 (do not drop the databases)
+#   BENCH_DB_PREFIX=<name> (databases <name>_cairn and <name>_mlflow; default bench / bench_reg)
 #   BENCH_SUITE=tracking|registry (registry: bench/registry.sh, search_registered_models
 #   and search_model_versions with three tag filters, bench/src/registry.ts)
 #   MLFLOW_VENV=$HOME/.cache/cairn-stack/venv-mlflow
@@ -22,8 +23,8 @@ BENCH_MLFLOW_WORKERS=${BENCH_MLFLOW_WORKERS:-4} # `mlflow server` default (uvico
 TS=$(date -u +%Y%m%dT%H%M%SZ)
 SUITE=${BENCH_SUITE:-tracking}
 case "$SUITE" in
-  tracking) DB_PREFIX=bench ENTRY=main.js OUT="$ROOT/bench/results/$TS.json" ;;
-  registry) DB_PREFIX=bench_reg ENTRY=registry.js OUT="$ROOT/bench/results/registry-$TS.json" ;;
+  tracking) DB_PREFIX=${BENCH_DB_PREFIX:-bench} ENTRY=main.js OUT="$ROOT/bench/results/$TS.json" ;;
+  registry) DB_PREFIX=${BENCH_DB_PREFIX:-bench_reg} ENTRY=registry.js OUT="$ROOT/bench/results/registry-$TS.json" ;;
   *) printf 'unknown BENCH_SUITE %s (tracking|registry)\n' "$SUITE" >&2; exit 2 ;;
 esac
 CAIRN_DB=${DB_PREFIX}_cairn MLFLOW_DB=${DB_PREFIX}_mlflow
