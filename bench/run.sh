@@ -8,6 +8,7 @@
 #   BENCH_HISTORY_POINTS=1000000  BENCH_CLIENTS=8  BENCH_INGEST_SECONDS=20
 #   BENCH_WARMUP_SECONDS=5  BENCH_SEARCH_REQUESTS=50  BENCH_MLFLOW_WORKERS=4
 #   BENCH_DIST=<dir> (reuse a build)  BENCH_KEEP_DBS=1 (do not drop the databases)
+#   BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' (node flags for the Cairn processes)
 #   BENCH_DB_PREFIX=<name> (databases <name>_cairn and <name>_mlflow; default bench / bench_reg)
 #   BENCH_SUITE=tracking|registry (registry: bench/registry.sh, search_registered_models
 #   and search_model_versions with three tag filters, bench/src/registry.ts)
@@ -144,9 +145,11 @@ for svc in tracking artifacts registry serving; do GRPC[$svc]=$(free_port); done
 export CAIRN_TRACKING_GRPC_URL=127.0.0.1:${GRPC[tracking]} CAIRN_ARTIFACTS_GRPC_URL=127.0.0.1:${GRPC[artifacts]}
 export CAIRN_REGISTRY_GRPC_URL=127.0.0.1:${GRPC[registry]} CAIRN_SERVING_GRPC_URL=127.0.0.1:${GRPC[serving]}
 for svc in tracking artifacts registry serving; do
-  CAIRN_GRPC_LISTEN=127.0.0.1:${GRPC[$svc]} start "cairn-$svc" "$WORK/cairn-$svc.log" node "$DIST/services/$svc/src/main.js"
+  # shellcheck disable=SC2086 # BENCH_NODE_OPTIONS holds several words (e.g. --cpu-prof --cpu-prof-dir=/tmp/p)
+  CAIRN_GRPC_LISTEN=127.0.0.1:${GRPC[$svc]} start "cairn-$svc" "$WORK/cairn-$svc.log" node ${BENCH_NODE_OPTIONS:-} "$DIST/services/$svc/src/main.js"
 done
-start cairn-gateway "$WORK/cairn-gateway.log" node "$DIST/services/gateway/src/main.js"
+# shellcheck disable=SC2086
+start cairn-gateway "$WORK/cairn-gateway.log" node ${BENCH_NODE_OPTIONS:-} "$DIST/services/gateway/src/main.js"
 
 say "waiting for MLflow on :$MLFLOW_PORT (workers: $BENCH_MLFLOW_WORKERS) and Cairn on :$CAIRN_PORT"
 wait_http mlflow "http://127.0.0.1:$MLFLOW_PORT/api/2.0/mlflow/experiments/get?experiment_id=0" 120

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers import assert_ok
-from mlflow.entities import Metric
+from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
 BIG = 26_000  # past one page of 25,000 (the client's GET_METRIC_HISTORY_MAX_RESULTS)
@@ -74,6 +74,23 @@ def test_history_order_and_exact_duplicates(client: MlflowClient, experiment_id:
         (2.0, BASE_TS + 20, 2),
         (3.0, BASE_TS + 30, 3),
     ]
+
+
+def test_batch_mixing_stored_and_new_metrics_keeps_each_once(client: MlflowClient, experiment_id: str):
+    # A retried request: some rows are already stored, others are new. Stored rows are skipped, new ones kept,
+    # and params/tags of the same batch are written too.
+    run_id = client.create_run(experiment_id).info.run_id
+    store = client._tracking_client.store
+    first = [Metric("k", float(i), BASE_TS + i, i) for i in range(5)]
+    store.log_batch(run_id, metrics=first, params=[], tags=[])
+    retry = first[3:] + [Metric("k", float(i), BASE_TS + i, i) for i in range(5, 8)]
+    store.log_batch(run_id, metrics=retry, params=[Param("p", "1")], tags=[RunTag("t", "x")])
+    history = client.get_metric_history(run_id, "k")
+    assert [(m.value, m.step) for m in history] == [(float(i), i) for i in range(8)]
+    run = client.get_run(run_id)
+    assert run.data.metrics["k"] == 7.0
+    assert run.data.params == {"p": "1"}
+    assert run.data.tags["t"] == "x"
 
 
 def test_history_of_unlogged_key_is_empty(client: MlflowClient, experiment_id: str):

@@ -1,3 +1,5 @@
 export * from './pglite-driver';
 export * from './data-source';
 export * from './persistence.module';
+export * from './pg-array';
+export * from './errors';

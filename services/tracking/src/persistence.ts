@@ -2,10 +2,11 @@ import { PersistenceOptions } from '@cairn/persistence';
 import { ExperimentTagEntity } from './entities/experiment-tag.entity';
 import { ExperimentEntity } from './entities/experiment.entity';
 import { Initial1764190000000 } from './migrations/1764190000000-initial';
+import { MetricsIdentity1765100000000 } from './migrations/1765100000000-metrics-identity';
 
 /** The tracking service's schema, entities and migrations. */
 export const trackingPersistence: PersistenceOptions = {
   schema: 'tracking',
   entities: [ExperimentEntity, ExperimentTagEntity],
-  migrations: [Initial1764190000000],
+  migrations: [Initial1764190000000, MetricsIdentity1765100000000],
 };

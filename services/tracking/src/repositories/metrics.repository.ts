@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { isUniqueViolation, pgBoolArray, pgNumberArray, pgTextArray } from '@cairn/persistence';
 
 /** One metric value as stored: NaN is value 0 with is_nan, as MLflow stores it. */
 export interface StoredMetric {
@@ -55,6 +56,11 @@ export interface SeriesBounds {
   n: number;
 }
 
+/** The error of an `append` that met a row identical to a stored one (see insertHistory). */
+export function isDuplicateMetric(err: unknown): boolean {
+  return isUniqueViolation(err);
+}
+
 /**
  * Exactly the index's order, so that LIMIT stops an index scan early: an
  * extra sort key (value) would make PostgreSQL sort the whole series.
@@ -63,40 +69,67 @@ const HISTORY_ORDER = 'step, timestamp';
 
 /**
  * Metric history SQL. tracking.metrics is indexed on
- * (run_key, key, step, timestamp), INCLUDE (value, is_nan) since migration
- * MetricsHistoryCovering1764200000000: every read here is an index(-only)
+ * (run_key, key, step, timestamp, value, is_nan), unique (migration
+ * MetricsIdentity1765100000000): every read here is an index(-only)
  * range scan or a handful of index probes, never a scan of a run's whole
  * history.
  */
 @Injectable()
 export class MetricsRepository {
   /**
-   * Appends a batch with ONE statement (typed arrays through unnest). A row
-   * identical to one already stored (key, step, timestamp, value, is_nan) is
-   * skipped, as MLflow's primary key does; the caller removes duplicates
-   * within the batch.
+   * Appends a batch with ONE statement (columns as array literals through
+   * unnest). `append` is the fast path: the unique metrics_identity index
+   * refuses a row identical to a stored one (key, step, timestamp, value,
+   * is_nan) with SQLSTATE 23505, and the caller retries its transaction with
+   * `skip-existing`, which leaves such rows out, as MLflow does. The caller
+   * removes duplicates within the batch.
    */
-  async insertHistory(m: EntityManager, runKey: number, metrics: readonly StoredMetric[]): Promise<void> {
+  async insertHistory(
+    m: EntityManager,
+    runKey: number,
+    metrics: readonly StoredMetric[],
+    mode: 'append' | 'skip-existing',
+  ): Promise<void> {
     if (metrics.length === 0) return;
+    const skipExisting =
+      mode === 'skip-existing'
+        ? `WHERE NOT EXISTS (
+             SELECT 1 FROM tracking.metrics h
+             WHERE h.run_key = $1 AND h.key = u.key AND h.step = u.step AND h.timestamp = u.ts
+               AND h.value = u.value AND h.is_nan = u.is_nan)`
+        : '';
+    const keys: string[] = [];
+    const steps: number[] = [];
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    const nans: boolean[] = [];
+    let linked = false;
+    for (const x of metrics) {
+      keys.push(x.key);
+      steps.push(x.step);
+      timestamps.push(x.timestamp);
+      values.push(x.value);
+      nans.push(x.is_nan);
+      linked ||= x.model_id !== null || x.dataset_name !== null || x.dataset_digest !== null;
+    }
+    // Model/dataset links are rare: when no row has one, those columns are NULL arrays (unnest pads with NULLs).
+    const column = (pick: (x: StoredMetric) => string | null) => (linked ? pgTextArray(metrics.map(pick)) : null);
     await m.query(
       `INSERT INTO tracking.metrics (run_key, key, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest)
        SELECT $1, u.key, u.step, u.ts, u.value, u.is_nan, u.model_id, u.dataset_name, u.dataset_digest
        FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[], $6::bool[], $7::text[], $8::text[], $9::text[])
          AS u(key, step, ts, value, is_nan, model_id, dataset_name, dataset_digest)
-       WHERE NOT EXISTS (
-         SELECT 1 FROM tracking.metrics h
-         WHERE h.run_key = $1 AND h.key = u.key AND h.step = u.step AND h.timestamp = u.ts
-           AND h.value = u.value AND h.is_nan = u.is_nan)`,
+       ${skipExisting}`,
       [
         runKey,
-        metrics.map((x) => x.key),
-        metrics.map((x) => x.step),
-        metrics.map((x) => x.timestamp),
-        metrics.map((x) => x.value),
-        metrics.map((x) => x.is_nan),
-        metrics.map((x) => x.model_id),
-        metrics.map((x) => x.dataset_name),
-        metrics.map((x) => x.dataset_digest),
+        pgTextArray(keys),
+        pgNumberArray(steps),
+        pgNumberArray(timestamps),
+        pgNumberArray(values),
+        pgBoolArray(nans),
+        column((x) => x.model_id),
+        column((x) => x.dataset_name),
+        column((x) => x.dataset_digest),
       ],
     );
   }
@@ -117,11 +150,11 @@ export class MetricsRepository {
          WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)`,
       [
         runId,
-        latest.map((x) => x.key),
-        latest.map((x) => x.value),
-        latest.map((x) => x.timestamp),
-        latest.map((x) => x.step),
-        latest.map((x) => x.is_nan),
+        pgTextArray(latest.map((x) => x.key)),
+        pgNumberArray(latest.map((x) => x.value)),
+        pgNumberArray(latest.map((x) => x.timestamp)),
+        pgNumberArray(latest.map((x) => x.step)),
+        pgBoolArray(latest.map((x) => x.is_nan)),
       ],
     );
   }

@@ -137,6 +137,17 @@ describe('RunsService writes', () => {
     expect(loggedModels.recordModelMetrics).toHaveBeenCalledWith(expect.anything(), []);
   });
 
+  it('appends first, and writes again skipping stored rows when the unique index refuses a duplicate', async () => {
+    const { runs, metrics, service } = setup();
+    metrics.insertHistory?.mockRejectedValueOnce(Object.assign(new Error('duplicate key value'), { code: '23505' }));
+    await service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [], tags: [] });
+    expect(runs.transaction).toHaveBeenCalledTimes(2);
+    expect(metrics.insertHistory?.mock.calls.map((c) => c[3])).toEqual(['append', 'skip-existing']);
+    metrics.insertHistory?.mockRejectedValueOnce(Object.assign(new Error('other'), { code: '23503' }));
+    await expect(service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [], tags: [] })).rejects.toThrow('other');
+    expect(metrics.insertHistory).toHaveBeenCalledTimes(3);
+  });
+
   it('rejects a changed param and writes nothing else', async () => {
     const { runs, metrics, service } = setup();
     runs.insertParams?.mockResolvedValue([{ key: 'p', old_value: '1', new_value: '2' }]);

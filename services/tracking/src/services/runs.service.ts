@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { CairnError, EventData, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
-import { MetricsRepository, StoredMetric, LatestMetric } from '../repositories/metrics.repository';
+import { isDuplicateMetric, MetricsRepository, StoredMetric, LatestMetric } from '../repositories/metrics.repository';
 import {
   DatasetLink,
   KeyValue,
@@ -56,17 +56,24 @@ function isLater(a: LatestMetric, b: LatestMetric): boolean {
   return a.value > b.value;
 }
 
+export interface PreparedMetrics {
+  rows: StoredMetric[];
+  latest: LatestMetric[];
+}
+
 /** Removes exact duplicates (MLflow's metric identity) and picks the latest value per key. */
-export function prepareMetrics(metrics: readonly tracking.Metric[]): { rows: StoredMetric[]; latest: LatestMetric[] } {
+export function prepareMetrics(metrics: readonly tracking.Metric[]): PreparedMetrics {
   const rows: StoredMetric[] = [];
-  const seen = new Set<string>();
+  // key → step → rows kept so far: no string building per metric on the hot path.
+  const kept = new Map<string, Map<number, StoredMetric[]>>();
   const latest = new Map<string, LatestMetric>();
   for (const metric of metrics) {
     const { value, is_nan } = storedValue(metric.value);
-    const identity = `${metric.key}\u0000${metric.step}\u0000${metric.timestamp}\u0000${value}\u0000${is_nan}`;
-    if (seen.has(identity)) continue;
-    seen.add(identity);
-    rows.push({
+    let byStep = kept.get(metric.key);
+    if (!byStep) kept.set(metric.key, (byStep = new Map()));
+    const sameStep = byStep.get(metric.step);
+    if (sameStep?.some((r) => r.timestamp === metric.timestamp && r.value === value && r.is_nan === is_nan)) continue;
+    const row: StoredMetric = {
       key: metric.key,
       value,
       timestamp: metric.timestamp,
@@ -75,13 +82,16 @@ export function prepareMetrics(metrics: readonly tracking.Metric[]): { rows: Sto
       model_id: metric.model_id || null,
       dataset_name: metric.dataset_name || null,
       dataset_digest: metric.dataset_digest || null,
-    });
-    const candidate = { key: metric.key, value, timestamp: metric.timestamp, step: metric.step, is_nan };
+    };
+    rows.push(row);
+    if (sameStep) sameStep.push(row);
+    else byStep.set(metric.step, [row]);
     const current = latest.get(metric.key);
-    if (!current || isLater(candidate, current)) latest.set(metric.key, candidate);
+    if (!current || isLater(row, current)) latest.set(metric.key, row);
   }
   // Sorted by key: concurrent writers to one run then lock latest_metrics rows in the same order.
-  return { rows, latest: [...latest.values()].sort(byKey) };
+  const latestRows = [...latest.values()].map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
+  return { rows, latest: latestRows.sort(byKey) };
 }
 
 function byKey(a: { key: string }, b: { key: string }): number {
@@ -451,6 +461,23 @@ export class RunsService {
   ): Promise<void> {
     const prepared = metrics.length > 0 ? prepareMetrics(metrics) : undefined;
     const uniqueTagList = uniqueTags(tags);
+    try {
+      await this.writeOnce(runId, prepared, params, uniqueTagList, singleParam, 'append');
+    } catch (err) {
+      // A metric identical to a stored one (a client retrying a request): write again, leaving such rows out.
+      if (!prepared || !isDuplicateMetric(err)) throw err;
+      await this.writeOnce(runId, prepared, params, uniqueTagList, singleParam, 'skip-existing');
+    }
+  }
+
+  private async writeOnce(
+    runId: string,
+    prepared: PreparedMetrics | undefined,
+    params: readonly KeyValue[],
+    uniqueTagList: readonly KeyValue[],
+    singleParam: boolean,
+    metricsMode: 'append' | 'skip-existing',
+  ): Promise<void> {
     await this.runs.transaction(async (m) => {
       const run = await this.activeRun(m, runId);
       if (params.length > 0) {
@@ -472,7 +499,7 @@ export class RunsService {
         }
       }
       if (prepared) {
-        await this.metrics.insertHistory(m, run.run_key, prepared.rows);
+        await this.metrics.insertHistory(m, run.run_key, prepared.rows, metricsMode);
         await this.metrics.upsertLatest(m, runId, prepared.latest);
         const modelRows = prepared.rows.flatMap((row) =>
           row.model_id === null
