@@ -70,7 +70,7 @@ export function prepareMetrics(metrics: readonly tracking.Metric[]): PreparedMet
   for (const metric of metrics) {
     const { value, is_nan } = storedValue(metric.value);
     let byStep = kept.get(metric.key);
-    if (!byStep) kept.set(metric.key, (byStep = new Map()));
+    if (!byStep) kept.set(metric.key, (byStep = new Map<number, StoredMetric[]>()));
     const sameStep = byStep.get(metric.step);
     if (sameStep?.some((r) => r.timestamp === metric.timestamp && r.value === value && r.is_nan === is_nan)) continue;
     const row: StoredMetric = {
