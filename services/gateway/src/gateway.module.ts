@@ -11,6 +11,7 @@ import { TRACKING_GRPC, TrackingClient } from './clients/tracking.client';
 import { ArtifactsController, RunArtifactsController } from './controllers/artifacts.controller';
 import { ExperimentsController } from './controllers/experiments.controller';
 import { HealthController } from './controllers/health.controller';
+import { ServerInfoController } from './controllers/server-info.controller';
 import { MetricsController } from './controllers/metrics.controller';
 import { RunsController } from './controllers/runs.controller';
 import { LoggedModelsController } from './controllers/logged-models.controller';
@@ -56,7 +57,7 @@ export class GatewayModule {
         ObservabilityModule.forRoot(logger),
         PersistenceModule.forService(config.database, gatewayPersistence, logger),
       ],
-      controllers: [HealthController, ExperimentsController, RunsController, MetricsController, LoggedModelsController, ArtifactsController, RunArtifactsController, RegistryModelsController, RegistryVersionsController, TransitionRequestsController, CommentsController,
+      controllers: [HealthController, ServerInfoController, ExperimentsController, RunsController, MetricsController, LoggedModelsController, ArtifactsController, RunArtifactsController, RegistryModelsController, RegistryVersionsController, TransitionRequestsController, CommentsController,
         AuthController, AuthGroupsController, TokensController, PermissionsController, PermissionsManagedController, AuditController,
         WebhooksController, RegistryWebhooksController, WebhookDeliveriesController],
       providers: [

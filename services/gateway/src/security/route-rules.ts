@@ -186,6 +186,8 @@ export const MLFLOW_ROUTE_RULES: [Method, string, Rule][] = [
 export const ABSOLUTE_ROUTE_RULES: [Method, string, Rule][] = [
   ['GET', '/health', pub],
   ['GET', '/version', pub],
+  ['GET', '/api/3.0/mlflow/server-info', pub],
+  ['GET', '/ajax-api/3.0/mlflow/server-info', pub],
   ['GET', '/metrics', pub],
   // The managed registry's permission API (experiment id / registered model name in the path).
   ['GET', '/api/2.0/permissions/experiments/:experiment_id', exp('experiment_id', 'MANAGE')],
