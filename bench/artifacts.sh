@@ -6,13 +6,16 @@
 #
 #   bash bench/artifacts.sh            # 2 GiB (2048 MiB) file
 #   ARTIFACTS_BENCH_MB=512 bash bench/artifacts.sh
+#   ARTIFACTS_BENCH_RUNS=3 bash bench/artifacts.sh   # medians of 3 back-to-back runs
 #
 # Reports throughput of each transfer, the gateway/direct ratio (target ≥ 0.70)
 # and the RSS growth of the gateway and artifacts processes (target ≤ 100 MB
 # each), sampled from /proc/<pid>/status (VmRSS every 100 ms, and VmHWM).
 # For scale it also times a bare one-hop Node proxy (http.request piped to a
-# presigned S3 URL, nothing else) on the same machine: the most any Node
-# process in the path can give (ARTIFACTS_BENCH_CEILING=0 skips it).
+# presigned S3 URL, nothing else) on the same machine: what one plain Node
+# hop costs (Cairn's two hops read into reused 4 MiB buffers and beat it on
+# downloads) (ARTIFACTS_BENCH_CEILING=0 skips it). The load average before
+# and after is printed: on a shared machine, compare runs taken back to back.
 # Needs: `npm run build` (dist/), the local stack up (deploy/local/stack.sh up).
 # CAIRN_BENCH_ROOT points at another build (a tree with dist/, proto/, node_modules/).
 set -euo pipefail
@@ -21,6 +24,7 @@ ROOT=${CAIRN_BENCH_ROOT:-$REPO}
 MB=${ARTIFACTS_BENCH_MB:-2048}
 RSS_LIMIT_MB=${ARTIFACTS_BENCH_RSS_LIMIT_MB:-100}
 RATIO_TARGET=${ARTIFACTS_BENCH_RATIO:-0.70}
+RUNS=${ARTIFACTS_BENCH_RUNS:-1}
 
 [[ -f $ROOT/dist/services/gateway/src/main.js ]] || { echo "artifacts bench: $ROOT/dist is missing: npm run build" >&2; exit 1; }
 
@@ -74,6 +78,7 @@ curl -fsS -o /dev/null "$BASE/api/2.0/mlflow-artifacts/artifacts?path=bench" ||
   { echo "artifacts bench: Cairn did not come up"; cat "$WORK"/*.log; exit 1; } >&2
 
 echo "artifacts bench: ${MB} MiB file, gateway $BASE (pid $GATEWAY_PID), artifacts service (pid $ARTIFACTS_PID), S3 $CAIRN_S3_ENDPOINT"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 FILE="$WORK/payload.bin"
 head -c "$((MB * 1024 * 1024))" /dev/urandom >"$FILE"
 SUM=$(sha256sum "$FILE" | cut -d' ' -f1)
@@ -115,10 +120,16 @@ presign() { # method key -> URL on the S3 server
 timed_put() { sync; curl -fsS -o /dev/null -w '%{time_total} %{speed_upload}\n' -T "$FILE" "$1"; }
 timed_get() { curl -fsS -o /dev/null -w '%{time_total} %{speed_download}\n' "$1"; }
 
-read -r d_put_s d_put_bps < <(timed_put "$(presign PUT "$RUN_KEY/direct.bin")")
-read -r d_get_s d_get_bps < <(timed_get "$(presign GET "$RUN_KEY/direct.bin")")
-read -r g_put_s g_put_bps < <(timed_put "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
-read -r g_get_s g_get_bps < <(timed_get "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
+# Each run times the four transfers back to back; with ARTIFACTS_BENCH_RUNS > 1 the report takes the
+# median of each, and of the per-run gateway/direct ratios (the machine is shared: one run is noisy).
+: >"$WORK/runs"
+for _ in $(seq 1 "$RUNS"); do
+  read -r d_put_s d_put_bps < <(timed_put "$(presign PUT "$RUN_KEY/direct.bin")")
+  read -r d_get_s d_get_bps < <(timed_get "$(presign GET "$RUN_KEY/direct.bin")")
+  read -r g_put_s g_put_bps < <(timed_put "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
+  read -r g_get_s g_get_bps < <(timed_get "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
+  echo "$d_put_s $d_put_bps $d_get_s $d_get_bps $g_put_s $g_put_bps $g_get_s $g_get_bps" >>"$WORK/runs"
+done
 
 p_put_s=0 p_put_bps=0 p_get_s=0 p_get_bps=0
 if [[ ${ARTIFACTS_BENCH_CEILING:-1} != 0 ]]; then
@@ -153,26 +164,35 @@ AR_HWM=$(hwm_kb "$ARTIFACTS_PID")
 GOT=$(curl -fsS "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin" | sha256sum | cut -d' ' -f1)
 RANGE_LEN=$(curl -fsS -H 'Range: bytes=1000-1999' -o /dev/null -w '%{size_download}' "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
 
-python3 - "$MB" "$d_put_s" "$d_put_bps" "$d_get_s" "$d_get_bps" "$g_put_s" "$g_put_bps" "$g_get_s" "$g_get_bps" "$p_put_s" "$p_put_bps" "$p_get_s" "$p_get_bps" \
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$MB" "$WORK/runs" "$p_put_s" "$p_put_bps" "$p_get_s" "$p_get_bps" \
   "$GW_BASE" "$GW_PEAK" "$GW_HWM0" "$GW_HWM" "$AR_BASE" "$AR_PEAK" "$AR_HWM0" "$AR_HWM" \
   "$SUM" "$GOT" "$RANGE_LEN" "$RSS_LIMIT_MB" "$RATIO_TARGET" <<'EOF'
-import sys
+import statistics, sys
 a = sys.argv[1:]
 mb = int(a[0])
-dps, dpb, dgs, dgb, gps, gpb, ggs, ggb, pps, ppb, pgs, pgb = map(float, a[1:13])
-gw_base, gw_peak, gw_hwm0, gw_hwm, ar_base, ar_peak, ar_hwm0, ar_hwm = map(int, a[13:21])
-want, got, range_len, rss_limit, ratio_target = a[21], a[22], int(a[23]), float(a[24]), float(a[25])
+runs = [list(map(float, line.split())) for line in open(a[1]) if line.strip()]
+pps, ppb, pgs, pgb = map(float, a[2:6])
+gw_base, gw_peak, gw_hwm0, gw_hwm, ar_base, ar_peak, ar_hwm0, ar_hwm = map(int, a[6:14])
+want, got, range_len, rss_limit, ratio_target = a[14], a[15], int(a[16]), float(a[17]), float(a[18])
+med = lambda i: statistics.median(r[i] for r in runs)
+dps, dpb, dgs, dgb, gps, gpb, ggs, ggb = (med(i) for i in range(8))
 mib = lambda bps: bps / 1024 / 1024
-print(f"\n{'transfer':<22}{'seconds':>9}{'MiB/s':>9}")
+label = f" (median of {len(runs)} runs)" if len(runs) > 1 else ""
+print(f"\n{'transfer':<22}{'seconds':>9}{'MiB/s':>9}{label}")
 rows = [("direct S3 PUT", dps, dpb), ("direct S3 GET", dgs, dgb), ("gateway PUT", gps, gpb), ("gateway GET", ggs, ggb)]
 if ppb > 0:
     rows += [("bare Node proxy PUT", pps, ppb), ("bare Node proxy GET", pgs, pgb)]
 for name, s, b in rows:
     print(f"{name:<22}{s:>9.2f}{mib(b):>9.1f}")
-up, down = gpb / dpb, ggb / dgb
+up = statistics.median(r[5] / r[1] for r in runs)
+down = statistics.median(r[7] / r[3] for r in runs)
+if len(runs) > 1:
+    for i, r in enumerate(runs, 1):
+        print(f"  run {i}: upload {r[5] / r[1]:.2f} ({mib(r[5]):.0f}/{mib(r[1]):.0f} MiB/s), download {r[7] / r[3]:.2f} ({mib(r[7]):.0f}/{mib(r[3]):.0f} MiB/s)")
 print(f"\nthroughput gateway/direct: upload {up:.2f}, download {down:.2f} (target >= {ratio_target:.2f})")
 if ppb > 0:
-    print(f"bare one-hop Node proxy/direct: upload {ppb / dpb:.2f}, download {pgb / dgb:.2f} (this machine's ceiling for a Node hop)")
+    print(f"bare one-hop Node proxy/direct: upload {ppb / dpb:.2f}, download {pgb / dgb:.2f} (one plain http.request().pipe() hop, for scale)")
 growth = lambda base, peak: (peak - base) / 1024
 print(f"{'process':<12}{'base MB':>9}{'peak MB':>9}{'growth MB':>11}{'VmHWM before→after MB':>24}")
 for name, base, peak, h0, h1 in [("gateway", gw_base, gw_peak, gw_hwm0, gw_hwm), ("artifacts", ar_base, ar_peak, ar_hwm0, ar_hwm)]:

@@ -3,10 +3,14 @@ import { CairnConfig } from '@cairn/config';
 import { Logger } from '@cairn/observability';
 import { startGrpcService } from '@cairn/runtime';
 import { ArtifactsModule } from './artifacts.module';
-import { RECEIVE_WINDOW_BYTES, withReceiveWindow } from './grpc/receive-window';
+import { DataPlaneServer } from './grpc/data-plane';
+import { RECEIVE_WINDOW_BYTES, withGrpcPort } from './grpc/grpc-port';
 
 /** Starts the artifacts service (the composition root calls this; main.ts runs it alone). */
 export function bootstrapArtifacts(config: CairnConfig, logger: Logger): Promise<INestMicroservice> {
-  // Uploads stream in through gRPC: give its HTTP/2 server a receive window that keeps bytes flowing (receive-window.ts).
-  return withReceiveWindow(RECEIVE_WINDOW_BYTES, () => startGrpcService('artifacts', ArtifactsModule.forRoot(config, logger), config, logger));
+  // One address serves gRPC and the HTTP/1.1 data plane that carries artifact bytes (grpc-port.ts).
+  const dataPlane = new DataPlaneServer();
+  return withGrpcPort({ receiveWindowBytes: RECEIVE_WINDOW_BYTES, http1: (socket) => dataPlane.accept(socket) }, () =>
+    startGrpcService('artifacts', ArtifactsModule.forRoot(config, logger, dataPlane), config, logger),
+  );
 }

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-require-imports */
 import type * as Http2 from 'node:http2';
+import type { Socket } from 'node:net';
 
 // The real module object (an `import * as` namespace would be a copy whose properties cannot be replaced).
 const http2 = require('node:http2') as typeof Http2;
@@ -7,28 +8,77 @@ const http2 = require('node:http2') as typeof Http2;
 /** HTTP/2 receive window of the artifacts service's gRPC server, per stream and per connection. */
 export const RECEIVE_WINDOW_BYTES = 4 * 1024 * 1024;
 
+/** Every HTTP/2 connection opens with this (RFC 9113 §3.4); an HTTP/1.1 request never does. */
+const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
+const SNIFF_BYTES = 4;
+
+export interface GrpcPortOptions {
+  /** HTTP/2 receive window instead of Node's 64 KiB. */
+  receiveWindowBytes: number;
+  /** Takes the connections that speak HTTP/1.1 (the data plane, @cairn/grpc artifact-data-plane.ts). */
+  http1: (socket: Socket) => void;
+}
+
 /**
- * Runs `start` (which creates the gRPC server) with HTTP/2 servers created
- * meanwhile given a receive window of `bytes` instead of Node's 64 KiB.
+ * Runs `start` (which creates the gRPC server) with the HTTP/2 servers
+ * created meanwhile adjusted in two ways:
  *
- * grpc-js has no server option for it, and with 64 KiB an upload stream
- * stops after every 64 KiB until the service's WINDOW_UPDATE reaches the
- * gateway: measured on 2 GiB uploads through the gateway, 4 MiB made them
- * 1.2-1.8x faster. Flow control still bounds memory, at this window per
- * stream. Only servers created while `start` runs are touched (services
- * start one after another, also in embedded mode).
+ * - a receive window of `receiveWindowBytes` instead of Node's 64 KiB
+ *   (grpc-js has no server option for it; with 64 KiB an upload stream stops
+ *   after every 64 KiB until the WINDOW_UPDATE reaches the sender). Flow
+ *   control still bounds memory, at this window per stream.
+ * - connections whose first bytes are not the HTTP/2 preface go to
+ *   `http1` (the artifact data plane), so the service's one address serves
+ *   both; gRPC connections are handed to the HTTP/2 server with the bytes
+ *   already read put back first (Node's HTTP/2 session reads them).
+ *
+ * Only servers created while `start` runs are touched (services start one
+ * after another, also in embedded mode).
  */
-export async function withReceiveWindow<T>(bytes: number, start: () => Promise<T>): Promise<T> {
+export async function withGrpcPort<T>(options: GrpcPortOptions, start: () => Promise<T>): Promise<T> {
   const original = http2.createServer;
-  const widened = ((options?: Http2.ServerOptions, listener?: (req: Http2.Http2ServerRequest, res: Http2.Http2ServerResponse) => void) => {
-    const server = original({ ...options, settings: { ...options?.settings, initialWindowSize: bytes } }, listener);
+  const bytes = options.receiveWindowBytes;
+  const adjusted = ((serverOptions?: Http2.ServerOptions, listener?: (req: Http2.Http2ServerRequest, res: Http2.Http2ServerResponse) => void) => {
+    const server = original({ ...serverOptions, settings: { ...serverOptions?.settings, initialWindowSize: bytes } }, listener);
     server.on('session', (session: Http2.ServerHttp2Session) => session.setLocalWindowSize(bytes));
+    splitConnections(server, options.http1);
     return server;
   }) as typeof http2.createServer;
-  http2.createServer = widened;
+  http2.createServer = adjusted;
   try {
     return await start();
   } finally {
     http2.createServer = original;
   }
+}
+
+/** Routes each new connection of `server` by its first bytes: HTTP/2 stays, anything else goes to `http1`. */
+function splitConnections(server: Http2.Http2Server, http1: (socket: Socket) => void): void {
+  const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
+  server.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+    if (event !== 'connection') return emit(event, ...args);
+    const socket = args[0] as Socket;
+    let seen: Buffer = Buffer.alloc(0);
+    const onData = (chunk: Buffer): void => {
+      seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
+      const n = Math.min(seen.length, SNIFF_BYTES);
+      const maybeHttp2 = seen.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
+      if (maybeHttp2 && seen.length < SNIFF_BYTES) return;
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.pause();
+      socket.unshift(seen);
+      if (maybeHttp2) emit('connection', socket);
+      else {
+        http1(socket);
+        socket.resume();
+      }
+    };
+    const onError = (): void => {
+      socket.destroy();
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    return true;
+  }) as typeof server.emit;
 }

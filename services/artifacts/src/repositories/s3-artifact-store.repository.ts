@@ -1,14 +1,12 @@
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Client } from 'minio';
 import { ArtifactStoreConfig } from '@cairn/config';
 import { CairnError } from '@cairn/contracts';
+import { Http1Client, Http1Response } from '@cairn/grpc';
 import { ArtifactEntry, ArtifactStore, CompletedPartRef, StoredEntry, WriteOptions } from './artifact-store';
 import { randomUUID } from 'node:crypto';
 import { parseListObjectsV2, rfc3986 } from './s3-list';
-import { AwsChunkedEncoder, awsChunkedHeaders, signV4, STREAMING_TRAILER_PAYLOAD } from './s3-signing';
+import { AwsChunkedEncoder, awsChunkedHeaders, awsChunkedLength, signV4, STREAMING_TRAILER_PAYLOAD } from './s3-signing';
 
 type S3Config = Extract<ArtifactStoreConfig, { kind: 's3' }>;
 
@@ -23,6 +21,8 @@ const PART_BYTES = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 const INTERNAL_URL_SECONDS = 3600;
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** SHA-256 of an empty payload (GET). */
+const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 interface S3LikeError {
   code?: string;
@@ -46,12 +46,20 @@ function storeError(err: unknown, what: string): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-async function readLimited(res: http.IncomingMessage): Promise<string> {
+async function readLimited(res: AsyncIterable<Buffer>): Promise<string> {
   let text = '';
-  for await (const chunk of res as AsyncIterable<Buffer>) {
+  for await (const chunk of res) {
     if (text.length < ERROR_BODY_LIMIT) text += chunk.toString('utf8');
   }
   return text;
+}
+
+/** An S3 error answer as an error carrying S3's code. */
+async function s3Failure(method: string, res: Http1Response): Promise<Error> {
+  const text = await res.text(ERROR_BODY_LIMIT).catch(() => '');
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? (res.status === 404 ? 'NotFound' : undefined);
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  return Object.assign(new Error(`S3 ${method} ${res.status}: ${code ?? ''} ${message ?? ''}`.trim()), { code });
 }
 
 /** Cuts a stream into buffers of exactly `size` bytes (the last one shorter). */
@@ -75,6 +83,11 @@ async function* parts(body: Readable, size: number): AsyncGenerator<Buffer> {
 /**
  * Artifacts as objects in one bucket of any S3 API (distributed mode).
  *
+ * The byte paths (GET of a file or a range, PUT of a body) are signed here
+ * and sent through the lean HTTP/1.1 client (@cairn/grpc Http1Client), whose
+ * GET bodies pipe on in reused 1 MiB buffers; minio does the rest (stat,
+ * list, delete, multipart bookkeeping, presigning).
+ *
  * A body of known length streams straight into one PUT, framed as
  * aws-chunked with a trailing CRC32 checksum: nothing is buffered, and the
  * server stores the object only once the whole body has arrived and checks
@@ -89,7 +102,7 @@ export class S3ArtifactStore implements ArtifactStore {
   readonly canPresign = true;
   private readonly client: Client;
   private readonly bucket: string;
-  private readonly agent: http.Agent;
+  private readonly http: Http1Client;
   private readonly endpoint: URL;
   private trailers?: Promise<boolean>;
 
@@ -107,7 +120,7 @@ export class S3ArtifactStore implements ArtifactStore {
       region: config.region,
       pathStyle: true,
     });
-    this.agent = useSSL ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    this.http = new Http1Client({ host: url.hostname, port: url.port ? Number(url.port) : useSSL ? 443 : 80, tls: useSSL });
   }
 
   get location(): string {
@@ -131,13 +144,31 @@ export class S3ArtifactStore implements ArtifactStore {
     return page.keys.length > 0 || page.prefixes.length > 0 ? { kind: 'dir' } : null;
   }
 
+  /** The bytes as an Http1Response: a Readable whose pipeTo() passes them on in reused buffers. */
   async read(key: string, offset: number, length: number): Promise<Readable> {
     if (length <= 0) return Readable.from([]);
+    const path = this.objectPath(key);
+    const headers = signV4({
+      method: 'GET',
+      path,
+      headers: { host: this.endpoint.host, range: `bytes=${offset}-${offset + length - 1}` },
+      payloadHash: EMPTY_PAYLOAD_SHA256,
+      accessKey: this.config.accessKey,
+      secretKey: this.config.secretKey,
+      region: this.config.region,
+    });
+    let res: Http1Response;
     try {
-      return await this.client.getPartialObject(this.bucket, key, offset, length);
+      res = await this.http.request({ method: 'GET', target: path, headers });
     } catch (err) {
       throw storeError(err, key);
     }
+    if (res.status !== 200 && res.status !== 206) throw storeError(await s3Failure('GET', res), key);
+    if (res.length !== length) {
+      res.destroy();
+      throw new Error(`S3 GET of '${key}' answered ${res.length ?? 'an unknown number of'} bytes, not the ${length} asked for`);
+    }
+    return res;
   }
 
   async write(key: string, body: Readable, options: WriteOptions): Promise<number> {
@@ -218,8 +249,8 @@ export class S3ArtifactStore implements ArtifactStore {
     const query = { partNumber: String(partNumber), uploadId };
     if (await this.takesTrailers()) return this.putChecked(key, body, size, undefined, query);
     // Without trailers a part cut short may be stored; the upload is then aborted or completed with the etags it got.
-    const url = await this.client.presignedUrl('PUT', this.bucket, key, INTERNAL_URL_SECONDS, query);
-    return this.send(new URL(url), { 'content-length': String(size) }, body, key);
+    const url = new URL(await this.client.presignedUrl('PUT', this.bucket, key, INTERNAL_URL_SECONDS, query));
+    return this.send(`${url.pathname}${url.search}`, { host: url.host }, body, size, key);
   }
 
   async completeMultipartUpload(key: string, uploadId: string, done: CompletedPartRef[]): Promise<void> {
@@ -286,6 +317,11 @@ export class S3ArtifactStore implements ArtifactStore {
     return this.trailers;
   }
 
+  /** The URI-encoded path of an object (path-style). */
+  private objectPath(key: string): string {
+    return `/${rfc3986(this.bucket)}/${key.split('/').map(rfc3986).join('/')}`;
+  }
+
   /** One PUT (an object, or a part with `query`), aws-chunked with a CRC32 trailer, signed in its headers. */
   private putChecked(
     key: string,
@@ -294,7 +330,7 @@ export class S3ArtifactStore implements ArtifactStore {
     contentType: string | undefined,
     query?: Record<string, string>,
   ): Promise<string> {
-    const path = `/${rfc3986(this.bucket)}/${key.split('/').map(rfc3986).join('/')}`;
+    const path = this.objectPath(key);
     const headers = signV4({
       method: 'PUT',
       path,
@@ -305,45 +341,32 @@ export class S3ArtifactStore implements ArtifactStore {
       secretKey: this.config.secretKey,
       region: this.config.region,
     });
-    const url = new URL(path, this.endpoint);
-    for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
-    const encoded = new AwsChunkedEncoder();
+    const search = Object.entries(query ?? {})
+      .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
+      .join('&');
+    const encoded = new AwsChunkedEncoder(size);
     body.once('error', (err) => encoded.destroy(err));
-    return this.send(url, headers, body.pipe(encoded), key);
+    return this.send(search ? `${path}?${search}` : path, headers, body.pipe(encoded), awsChunkedLength(size), key);
   }
 
   /**
-   * Streams a body into a PUT; resolves to the ETag. Node's pipe respects the
-   * socket's backpressure, so the body is read only as fast as S3 takes it.
-   * A failed body destroys the request.
+   * Streams a body into a PUT; resolves to the ETag. The body is read only as
+   * fast as S3 takes it. A body that fails or ends short leaves the request
+   * incomplete (the connection is dropped), so S3 stores nothing.
    */
-  private send(url: URL, headers: Record<string, string>, body: Readable, key: string): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
-      const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'PUT', agent: this.agent, headers });
-      let settled = false;
-      const fail = (err: unknown): void => {
-        if (settled) return;
-        settled = true;
-        request.destroy();
-        body.destroy();
-        reject(storeError(err, key));
-      };
-      request.once('response', (res) => {
-        readLimited(res).then((text) => {
-          if (settled) return;
-          if (res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300) {
-            settled = true;
-            resolve(String(res.headers.etag ?? ''));
-            return;
-          }
-          const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-          const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-          fail(Object.assign(new Error(`S3 PUT ${res.statusCode}: ${code ?? ''} ${message ?? ''}`.trim()), { code }));
-        }, fail);
-      });
-      request.once('error', fail);
-      pipeline(body, request).catch(fail);
-    });
+  private async send(target: string, headers: Record<string, string>, body: Readable, length: number, key: string): Promise<string> {
+    let res: Http1Response;
+    try {
+      res = await this.http.request({ method: 'PUT', target, headers, body: { source: body, length } });
+    } catch (err) {
+      body.destroy();
+      throw storeError(err, key);
+    }
+    if (!res.requestComplete) body.destroy();
+    if (res.status < 200 || res.status >= 300) throw storeError(await s3Failure('PUT', res), key);
+    await readLimited(res).catch(() => '');
+    if (!res.requestComplete) throw new Error(`S3 answered the PUT of '${key}' before its body was sent`);
+    return res.headers.etag ?? '';
   }
 
   private async writeMultipart(key: string, body: Readable, contentType: string | undefined): Promise<number> {

@@ -7,7 +7,7 @@ async function encode(data: Buffer, pieceSize: number): Promise<Buffer> {
   const pieces = [];
   for (let at = 0; at < data.length; at += pieceSize) pieces.push(data.subarray(at, at + pieceSize));
   const out: Buffer[] = [];
-  for await (const chunk of Readable.from(pieces).pipe(new AwsChunkedEncoder()) as AsyncIterable<Buffer | string>) out.push(Buffer.from(chunk));
+  for await (const chunk of Readable.from(pieces).pipe(new AwsChunkedEncoder(data.length)) as AsyncIterable<Buffer | string>) out.push(Buffer.from(chunk));
   return Buffer.concat(out);
 }
 
@@ -56,4 +56,15 @@ describe('AwsChunkedEncoder', () => {
       expect(encoded.subarray(at).toString()).toBe(`x-amz-checksum-crc32:${checksum.toString('base64')}\r\n\r\n`);
     },
   );
+
+  it.each([
+    ['shorter', 10, 5],
+    ['longer', 10, 11],
+  ])('fails a body %s than declared', async (_what, declared, actual) => {
+    const encoder = new AwsChunkedEncoder(declared);
+    const read = (async () => {
+      for await (const _ of Readable.from([randomBytes(actual)]).pipe(encoder) as AsyncIterable<Buffer>) void _;
+    })();
+    await expect(read).rejects.toThrow(/declared 10 bytes/);
+  });
 });

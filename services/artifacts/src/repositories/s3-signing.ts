@@ -54,7 +54,7 @@ export function signV4(input: SignInput): Record<string, string> {
   return headers;
 }
 
-/** Bytes per aws-chunked chunk (socket-sized, so most reads pass through uncopied). */
+/** Bytes per aws-chunked chunk (the AWS SDKs' size; input passes through as views, so it costs no copies). */
 export const AWS_CHUNK_BYTES = 64 * 1024;
 const TRAILER_NAME = 'x-amz-checksum-crc32';
 
@@ -88,35 +88,51 @@ export function awsChunkedHeaders(size: number): Record<string, string> {
 
 export const STREAMING_TRAILER_PAYLOAD = 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
 
-/** Frames bytes into fixed-size aws-chunked chunks, then the zero chunk and the CRC32 trailer. */
+const CRLF = Buffer.from('\r\n');
+const FULL_CHUNK_LINE = Buffer.from(`${AWS_CHUNK_BYTES.toString(16)}\r\n`);
+
+/**
+ * Frames a body of `size` bytes into fixed-size aws-chunked chunks, then the
+ * zero chunk and the CRC32 trailer. Bytes pass through as views (each chunk
+ * is its size line, the pieces of input that fill it, and CRLF), never
+ * copied; a body that turns out shorter or longer than `size` fails the
+ * stream, so the request is never completed.
+ */
 export class AwsChunkedEncoder extends Transform {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
   private checksum = 0;
+  /** Bytes still owed to the chunk being framed. */
+  private open = 0;
+  private framed = 0;
+
+  constructor(private readonly size: number) {
+    // Room for a few socket reads either side, so the pipe in is not paused for each one.
+    super({ highWaterMark: 1024 * 1024 });
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= AWS_CHUNK_BYTES) {
-      const joined = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-      this.emitChunk(joined.subarray(0, AWS_CHUNK_BYTES));
-      const rest = joined.subarray(AWS_CHUNK_BYTES);
-      this.pending = rest.length > 0 ? [rest] : [];
-      this.pendingBytes = rest.length;
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.open === 0) {
+        const next = Math.min(AWS_CHUNK_BYTES, this.size - this.framed);
+        if (next === 0) return done(new Error(`The body is longer than its declared ${this.size} bytes`));
+        this.push(next === AWS_CHUNK_BYTES ? FULL_CHUNK_LINE : Buffer.from(`${next.toString(16)}\r\n`));
+        this.open = next;
+      }
+      const take = Math.min(this.open, chunk.length - at);
+      const piece = at === 0 && take === chunk.length ? chunk : chunk.subarray(at, at + take);
+      this.checksum = crc32(piece, this.checksum);
+      this.push(piece);
+      at += take;
+      this.open -= take;
+      this.framed += take;
+      if (this.open === 0) this.push(CRLF);
     }
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.pendingBytes > 0) this.emitChunk(Buffer.concat(this.pending, this.pendingBytes));
+    if (this.framed !== this.size) return done(new Error(`The body ended after ${this.framed} of its declared ${this.size} bytes`));
     this.push(`0\r\n${TRAILER_NAME}:${crc32Base64(this.checksum)}\r\n\r\n`);
     done();
-  }
-
-  private emitChunk(data: Buffer): void {
-    this.checksum = crc32(data, this.checksum);
-    this.push(`${data.length.toString(16)}\r\n`);
-    this.push(data);
-    this.push('\r\n');
   }
 }

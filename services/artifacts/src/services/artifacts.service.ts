@@ -9,6 +9,8 @@ export const MAX_PARTS = 10_000;
 const DEFAULT_PART_URL_SECONDS = 3600;
 const DEFAULT_PRESIGN_SECONDS = 300;
 const MAX_PRESIGN_SECONDS = 604_800;
+/** Bytes of an upload body buffered between the transport and the store. */
+const BODY_BUFFER_BYTES = 1024 * 1024;
 
 /** The bytes to serve for a (possibly absent) HTTP range of a file of `size` bytes. */
 export function resolveRange(size: number, range: artifacts.ByteRange | undefined | null): artifacts.DownloadHeader {
@@ -28,22 +30,78 @@ export function resolveRange(size: number, range: artifacts.ByteRange | undefine
   return { file_size: size, offset: start, length: last - start + 1, partial: true, range_satisfiable: true };
 }
 
-/** The streamed body, checked against its declared length: short or long bodies fail before anything is stored. */
-function checkedBody(chunks: AsyncIterable<Uint8Array>, declared: number | undefined): Readable {
-  async function* bytes(): AsyncGenerator<Buffer> {
-    let seen = 0;
-    for await (const chunk of chunks) {
-      seen += chunk.length;
-      if (declared !== undefined && seen > declared) {
-        throw CairnError.invalidParameter(`The body is longer than its declared length of ${declared} bytes`);
-      }
-      if (chunk.length > 0) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-    }
-    if (declared !== undefined && seen !== declared) {
-      throw CairnError.invalidParameter(`The body ended after ${seen} of its declared ${declared} bytes`);
-    }
+/**
+ * A body to store, checked against its declared length: short or long bodies
+ * fail before anything is stored, and so does a source that fails or closes
+ * early (a caller that went away). Nothing is read before the store reads.
+ * A failure downstream (the store) leaves the source alone, so the
+ * transport can still answer on it.
+ */
+class CheckedBody extends Readable {
+  private seen = 0;
+  private started = false;
+
+  constructor(
+    private readonly source: Readable,
+    private readonly declared: number | undefined,
+  ) {
+    // Room for a few socket reads, so the source is not paused and resumed for each one.
+    super({ highWaterMark: BODY_BUFFER_BYTES });
   }
-  return Readable.from(bytes(), { objectMode: false });
+
+  override _read(): void {
+    if (this.started) {
+      this.source.resume();
+      return;
+    }
+    this.started = true;
+    this.source.on('data', this.onData);
+    this.source.once('end', this.onEnd);
+    this.source.on('error', this.onError);
+    this.source.once('aborted', this.onAborted);
+    this.source.once('close', this.onClose);
+    this.source.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.source.off('data', this.onData);
+    this.source.off('end', this.onEnd);
+    this.source.off('aborted', this.onAborted);
+    this.source.off('close', this.onClose);
+    // (the error listener stays: a late error of the source must not go unhandled)
+    callback(error);
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.seen += chunk.length;
+    if (this.declared !== undefined && this.seen > this.declared) {
+      this.destroy(CairnError.invalidParameter(`The body is longer than its declared length of ${this.declared} bytes`));
+      return;
+    }
+    if (chunk.length > 0 && !this.push(chunk)) this.source.pause();
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.declared !== undefined && this.seen !== this.declared) {
+      this.destroy(CairnError.invalidParameter(`The body ended after ${this.seen} of its declared ${this.declared} bytes`));
+      return;
+    }
+    this.push(null);
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.destroy(error instanceof CairnError ? error : new CairnError('ABORTED', `The upload was interrupted: ${error.message}`));
+  };
+
+  private readonly onAborted = (): void => this.onError(new Error('the connection closed'));
+
+  private readonly onClose = (): void => {
+    if (!this.source.readableEnded) this.onAborted();
+  };
+}
+
+function checkedBody(source: AsyncIterable<Uint8Array> | Readable, declared: number | undefined): Readable {
+  return new CheckedBody(source instanceof Readable ? source : Readable.from(source, { objectMode: false }), declared);
 }
 
 function checkDeclaredLength(length: number | undefined | null): number | undefined {
@@ -87,7 +145,8 @@ export class ArtifactsService {
     return { backend: this.store.backend, location: this.store.location, presigned_urls: this.store.canPresign };
   }
 
-  async upload(header: artifacts.UploadHeader, chunks: AsyncIterable<Uint8Array>): Promise<artifacts.UploadResponse> {
+  /** Stores a body (gRPC chunks or an HTTP request stream) under the header's path; nothing shows unless all of it arrives. */
+  async upload(header: artifacts.UploadHeader, chunks: AsyncIterable<Uint8Array> | Readable): Promise<artifacts.UploadResponse> {
     const key = normalizeKey(header.path);
     const size = checkDeclaredLength(header.content_length);
     const stored = await this.store.write(key, checkedBody(chunks, size), {
@@ -97,13 +156,17 @@ export class ArtifactsService {
     return { size: stored };
   }
 
-  async openDownload(request: artifacts.DownloadRequest): Promise<OpenedDownload> {
+  /**
+   * Opens a file (or a range of it) for download: the header, and the bytes
+   * unless `withBody` is false (HEAD) or the range lies outside the file.
+   */
+  async openDownload(request: artifacts.DownloadRequest, withBody = true): Promise<OpenedDownload> {
     const key = normalizeKey(request.path);
     const entry = await this.store.stat(key);
     if (entry === null) throw CairnError.notFound(`No such artifact: '${key}'`);
     if (entry.kind === 'dir') throw CairnError.invalidParameter(`Artifact path refers to a directory, not a file: '${key}'`);
     const header = resolveRange(entry.size, request.range);
-    if (!header.range_satisfiable) return { header, body: null };
+    if (!header.range_satisfiable || !withBody) return { header, body: null };
     return { header, body: await this.store.read(key, header.offset, header.length) };
   }
 
@@ -134,7 +197,7 @@ export class ArtifactsService {
     return { upload_id: uploadId, credentials };
   }
 
-  async uploadPart(header: artifacts.UploadPartHeader, chunks: AsyncIterable<Uint8Array>): Promise<artifacts.UploadPartResponse> {
+  async uploadPart(header: artifacts.UploadPartHeader, chunks: AsyncIterable<Uint8Array> | Readable): Promise<artifacts.UploadPartResponse> {
     const key = normalizeKey(header.path);
     checkUploadId(header.upload_id);
     checkPartNumber(header.part_number);

@@ -1,53 +1,85 @@
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { Readable as ReadableStream } from 'node:stream';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { CAIRN_CONFIG, CairnConfig } from '@cairn/config';
-import { artifacts, CairnError, GRPC_PACKAGES, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@cairn/contracts';
-import { chunkMessages, fromGrpcError, MAX_CHUNK_BYTES, outgoingMetadata } from '@cairn/grpc';
-import { currentRequestId } from '@cairn/observability';
+import { artifacts, CairnError, GRPC_PACKAGES, isErrorCode, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@cairn/contracts';
+import {
+  DATA_PLANE_FILES,
+  DATA_PLANE_PARTS,
+  dataPlanePath,
+  endpointOf,
+  ERROR_CODE_HEADER,
+  FILE_SIZE_HEADER,
+  fromGrpcError,
+  Http1Client,
+  Http1Request,
+  Http1Response,
+  OFFSET_HEADER,
+  outgoingMetadata,
+} from '@cairn/grpc';
+import { currentRequestId, REQUEST_ID_HEADER } from '@cairn/observability';
 
 /**
- * The gateway's handle on the artifacts service: a plain grpc-js client
- * loaded from the same proto (Nest's client turns streams into Observables,
- * which have no backpressure). Uploads write with write()/'drain', downloads
- * are read by async iteration, so a slow side slows the other through HTTP/2
- * flow control and no file is ever held in memory.
+ * The gateway's handle on the artifacts service: unary RPCs over gRPC, and
+ * artifact bytes over the service's HTTP/1.1 data plane on the same address
+ * (@cairn/grpc artifact-data-plane.ts). gRPC byte streams cost several
+ * copies per byte (protobuf framing, HTTP/2 frames, message reassembly); the
+ * data plane carries bytes as they are, and its responses are read into
+ * reused buffers that pipe straight on to the client, so a download costs
+ * this process a read and a write per MiB. Both directions keep
+ * backpressure end to end: a slow side slows the other and no file is ever
+ * held in memory.
  */
 
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-/** HTTP/2 receive window per stream (grpc-js defaults to 64 KiB): lets a download keep a few chunks in flight. */
-const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
-const EMPTY = Buffer.alloc(0);
+/** Kept-alive data plane connections (the service keeps them 65 s). */
+const DATA_PLANE_IDLE_MS = 30_000;
+const DATA_PLANE_MAX_IDLE = 16;
 
 type Callback<T> = (err: grpc.ServiceError | null, value?: T) => void;
-
-interface RawClient extends grpc.Client {
-  upload(metadata: grpc.Metadata, callback: Callback<artifacts.UploadResponse>): grpc.ClientWritableStream<artifacts.UploadRequest>;
-  uploadPart(
-    metadata: grpc.Metadata,
-    callback: Callback<artifacts.UploadPartResponse>,
-  ): grpc.ClientWritableStream<artifacts.UploadPartRequest>;
-  download(request: artifacts.DownloadRequest, metadata: grpc.Metadata): grpc.ClientReadableStream<artifacts.DownloadResponse>;
-}
 
 type Service = artifacts.ArtifactsServiceClient;
 type UnaryName = Exclude<keyof Service, 'upload' | 'uploadPart' | 'download'>;
 type RequestOf<K extends UnaryName> = Parameters<Service[K]>[0];
 type ResponseOf<K extends UnaryName> = ReturnType<Service[K]> extends import('rxjs').Observable<infer R> ? R : never;
 
-
 export interface OpenDownload {
   header: artifacts.DownloadHeader;
-  /** The file's bytes; destroying it cancels the call. */
-  body: Readable;
+  /** The file's bytes: pipeTo() them to the client, or destroy() to cancel. */
+  body: Http1Response;
+}
+
+/** A data plane answer that is not a success, as the domain error it carries. */
+async function errorOf(res: Http1Response): Promise<CairnError> {
+  const text = await res.text().catch(() => '');
+  let parsed: { error_code?: unknown; message?: unknown } = {};
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    // not JSON: fall back on the status
+  }
+  const code = res.headers[ERROR_CODE_HEADER] ?? parsed.error_code;
+  const message = typeof parsed.message === 'string' ? parsed.message : `The artifacts service answered ${res.status}`;
+  if (isErrorCode(code)) return new CairnError(code, message);
+  return res.status === 404 ? CairnError.notFound(message) : CairnError.internal(message);
+}
+
+function rangeQuery(range: artifacts.ByteRange | undefined | null): string {
+  if (!range) return '';
+  const params = new URLSearchParams();
+  if (range.start !== undefined && range.start !== null) params.set('start', String(range.start));
+  if (range.end !== undefined && range.end !== null) params.set('end', String(range.end));
+  if (range.suffix_length !== undefined && range.suffix_length !== null) params.set('suffix_length', String(range.suffix_length));
+  const query = params.toString();
+  return query ? `?${query}` : '';
 }
 
 @Injectable()
 export class ArtifactsClient implements OnModuleInit, OnApplicationShutdown {
-  private client!: RawClient;
+  private client!: grpc.Client;
+  private data!: Http1Client;
 
   constructor(@Inject(CAIRN_CONFIG) private readonly config: CairnConfig) {}
 
@@ -57,19 +89,20 @@ export class ArtifactsClient implements OnModuleInit, OnApplicationShutdown {
       PROTO_LOADER_OPTIONS,
     );
     const loaded = grpc.loadPackageDefinition(definition) as unknown as {
-      cairn: { artifacts: { v1: { ArtifactsService: new (address: string, creds: grpc.ChannelCredentials, options: grpc.ChannelOptions) => RawClient } } };
+      cairn: { artifacts: { v1: { ArtifactsService: new (address: string, creds: grpc.ChannelCredentials, options: grpc.ChannelOptions) => grpc.Client } } };
     };
     this.client = new loaded.cairn.artifacts.v1.ArtifactsService(this.config.grpcUrls.artifacts, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
-      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
     });
+    this.data = new Http1Client(endpointOf(this.config.grpcUrls.artifacts), { maxIdle: DATA_PLANE_MAX_IDLE, idleMs: DATA_PLANE_IDLE_MS });
   }
 
   onApplicationShutdown(): void {
     this.client?.close();
+    this.data?.close();
   }
 
   /** A unary RPC; failures come back as domain errors. */
@@ -82,107 +115,94 @@ export class ArtifactsClient implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /**
+   * Opens a download (`headOnly`: just its header): resolves with the size
+   * and the range served as soon as the service answers, and the bytes to
+   * pipe on. An error answer (missing file, directory, ...) rejects.
+   */
+  async download(request: artifacts.DownloadRequest, headOnly = false): Promise<OpenDownload> {
+    const res = await this.exchange({
+      method: headOnly ? 'HEAD' : 'GET',
+      target: dataPlanePath(DATA_PLANE_FILES, request.path) + rangeQuery(request.range),
+    });
+    if (res.status !== 200 && res.status !== 206 && res.status !== 416) throw await errorOf(res);
+    const fileSize = Number(res.headers[FILE_SIZE_HEADER]);
+    const offset = Number(res.headers[OFFSET_HEADER] ?? 0);
+    if (!Number.isSafeInteger(fileSize) || !Number.isSafeInteger(offset) || (res.status !== 416 && res.length === undefined)) {
+      res.destroy();
+      throw CairnError.internal('The artifacts service answered a download without its sizes');
+    }
+    const header: artifacts.DownloadHeader = {
+      file_size: fileSize,
+      offset,
+      length: res.status === 416 ? 0 : res.length!,
+      partial: res.status === 206,
+      range_satisfiable: res.status !== 416,
+    };
+    return { header, body: res };
+  }
+
   /** Streams an HTTP body into a file; resolves once the service has committed it. */
-  upload(header: artifacts.UploadHeader, body: Readable): Promise<artifacts.UploadResponse> {
-    return this.send((m, cb) => this.client.upload(m, cb), header, body);
+  async upload(header: artifacts.UploadHeader, body: Readable): Promise<artifacts.UploadResponse> {
+    const headers: Record<string, string> = header.content_type ? { 'content-type': header.content_type } : {};
+    return this.sendBody<artifacts.UploadResponse>(
+      { method: 'PUT', target: dataPlanePath(DATA_PLANE_FILES, header.path), headers },
+      body,
+      header.content_length ?? undefined,
+    );
   }
 
   /** Streams one multipart part (backends that cannot presign). */
-  uploadPart(header: artifacts.UploadPartHeader, body: Readable): Promise<artifacts.UploadPartResponse> {
-    return this.send((m, cb) => this.client.uploadPart(m, cb), header, body);
+  async uploadPart(header: artifacts.UploadPartHeader, body: Readable): Promise<artifacts.UploadPartResponse> {
+    const query = new URLSearchParams({ upload_id: header.upload_id, part_number: String(header.part_number) });
+    return this.sendBody<artifacts.UploadPartResponse>(
+      { method: 'PUT', target: `${dataPlanePath(DATA_PLANE_PARTS, header.path)}?${query.toString()}` },
+      body,
+      header.content_length ?? undefined,
+    );
   }
 
   /**
-   * Opens a download: resolves with the header (size, served range) as soon
-   * as the service sends it, and a stream of the bytes that follow.
+   * A PUT whose body is the client's request body. If the service answers
+   * before the body is all sent (an error), the rest of it is read and
+   * dropped, so the answer still reaches a client that sends everything
+   * before it reads. If the client's body fails (it went away), the
+   * connection to the service is dropped mid-body: the service stores
+   * nothing.
    */
-  async download(request: artifacts.DownloadRequest): Promise<OpenDownload> {
-    const call = this.client.download(request, outgoingMetadata(currentRequestId()));
-    const messages = (call as AsyncIterable<artifacts.DownloadResponse>)[Symbol.asyncIterator]();
-    let first: IteratorResult<artifacts.DownloadResponse>;
+  private async sendBody<T>(request: Omit<Http1Request, 'body'>, body: Readable, length: number | undefined): Promise<T> {
+    let res: Http1Response;
     try {
-      first = await messages.next();
+      res = await this.exchange({ ...request, body: { source: body, length } });
     } catch (err) {
-      throw fromGrpcError(err);
-    }
-    const header = first.done ? undefined : first.value.header;
-    if (!header) {
-      call.cancel();
-      throw CairnError.internal('The artifacts service sent no download header');
-    }
-    let ended = false;
-    async function* bytes(): AsyncGenerator<Buffer> {
-      try {
-        for (;;) {
-          const next = await messages.next();
-          if (next.done) break;
-          yield next.value.chunk as Buffer;
-        }
-        ended = true;
-      } catch (err) {
-        throw fromGrpcError(err);
-      } finally {
-        if (!ended) call.cancel();
+      if (err instanceof CairnError && err.code !== 'TEMPORARILY_UNAVAILABLE') throw err;
+      if (body.destroyed || body.errored || (body as { aborted?: boolean }).aborted) {
+        throw new CairnError('ABORTED', `The upload was interrupted: ${(err as Error).message}`);
       }
+      throw err;
     }
-    return { header, body: ReadableStream.from(bytes(), { objectMode: false, highWaterMark: MAX_CHUNK_BYTES }) };
+    if (!res.requestComplete) body.resume();
+    if (res.status !== 200) throw await errorOf(res);
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw CairnError.internal('The artifacts service answered an upload with something other than JSON');
+    }
   }
 
-  /**
-   * A client-streaming call: header first, then the body in chunks, each
-   * write waiting for 'drain' when grpc-js's buffer is full. If the service
-   * answers early (an error), sending stops and the rest of the HTTP body is
-   * read and dropped, so the client (which sends everything before reading)
-   * still gets the error. If
-   * the HTTP body fails (the client went away), the call is cancelled: the
-   * service then commits nothing.
-   */
-  private send<H, R>(
-    open: (metadata: grpc.Metadata, callback: Callback<R>) => grpc.ClientWritableStream<{ header?: H; chunk: Uint8Array }>,
-    header: H,
-    body: Readable,
-  ): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      let settled = false;
-      let wake: (() => void) | undefined;
-      const call = open(outgoingMetadata(currentRequestId()), (err, value) => {
-        if (settled) return;
-        settled = true;
-        wake?.();
-        if (err) reject(fromGrpcError(err));
-        else resolve(value as R);
-      });
-      const waitForDrain = (): Promise<void> =>
-        new Promise((done) => {
-          const finish = (): void => {
-            call.off('drain', finish);
-            call.off('error', finish);
-            call.off('close', finish);
-            wake = undefined;
-            done();
-          };
-          wake = finish;
-          call.on('drain', finish);
-          call.on('error', finish);
-          call.on('close', finish);
-        });
-      // grpc-js also reports the status through 'error'; the callback above is the one answer.
-      call.on('error', () => undefined);
-      const pump = async (): Promise<void> => {
-        if (!call.write({ header, chunk: EMPTY })) await waitForDrain();
-        for await (const chunk of chunkMessages(body as AsyncIterable<Buffer>)) {
-          // Answered early (an error): read the rest of the body and drop it, so the answer reaches the client.
-          if (settled) continue;
-          if (!call.write({ chunk })) await waitForDrain();
-        }
-        if (!settled) call.end();
-      };
-      pump().catch((err: unknown) => {
-        call.cancel();
-        if (settled) return;
-        settled = true;
-        reject(err instanceof CairnError ? err : new CairnError('ABORTED', `The upload was interrupted: ${(err as Error).message}`));
-      });
-    });
+  /** One data plane request with the caller's request id; an unreachable service is TEMPORARILY_UNAVAILABLE. */
+  private async exchange(request: Http1Request): Promise<Http1Response> {
+    const requestId = currentRequestId();
+    const headers = { ...request.headers, ...(requestId !== undefined ? { [REQUEST_ID_HEADER]: requestId } : {}) };
+    try {
+      return await this.data.request({ ...request, headers });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CairnError(
+        'TEMPORARILY_UNAVAILABLE',
+        `The artifacts service is unreachable${code ? ` (${code})` : ''}: ${(err as Error).message}`,
+      );
+    }
   }
 }

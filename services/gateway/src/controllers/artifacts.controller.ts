@@ -1,8 +1,9 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CairnError } from '@cairn/contracts';
-import { ArtifactsClient } from '../clients/artifacts.client';
+import { ArtifactsClient, OpenDownload } from '../clients/artifacts.client';
 import {
   abortMultipartBody,
   artifactContentType,
@@ -82,7 +83,17 @@ export class ArtifactsController {
   async download(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const key = normalizeArtifactPath(pathAfter(request.raw.url ?? '', FILES));
     const range = parseRangeHeader(request.headers.range);
-    const { header, body } = await this.artifacts.download({ path: key, ...(range ? { range } : {}) });
+    const headOnly = request.method === 'HEAD';
+    const opened = await this.artifacts.download({ path: key, ...(range ? { range } : {}) }, headOnly);
+    try {
+      await this.sendFile(key, opened, headOnly, reply);
+    } catch (err) {
+      opened.body.destroy();
+      throw err;
+    }
+  }
+
+  private async sendFile(key: string, { header, body }: OpenDownload, headOnly: boolean, reply: FastifyReply): Promise<void> {
     const name = key.slice(key.lastIndexOf('/') + 1);
     void reply.header('accept-ranges', 'bytes').header('cache-control', 'no-cache');
     if (!header.range_satisfiable) {
@@ -97,14 +108,25 @@ export class ArtifactsController {
       .header('content-disposition', attachmentDisposition(name))
       .header('x-content-type-options', 'nosniff');
     if (header.partial) void reply.header('content-range', `bytes ${header.offset}-${header.offset + header.length - 1}/${header.file_size}`);
-    if (request.method === 'HEAD') {
+    if (headOnly) {
       // Fastify's HEAD route drains a stream payload and keeps our Content-Length: give it an empty one.
       body.destroy();
       void reply.send(Readable.from([]));
       return;
     }
-    // Fastify pipes the body with backpressure and destroys it (cancelling the gRPC call) if the client leaves.
-    void reply.send(body);
+    // The bytes go straight onto the client's connection in the data plane's reused buffers (Fastify's
+    // stream path would pipe them through another stream). onResponse hooks still run when it finishes.
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+    try {
+      await body.pipeTo(res);
+    } catch {
+      // The artifacts service or the client went away mid-file: cut the response short so the client knows.
+      res.destroy();
+      return;
+    }
+    res.end();
   }
 
   /** The raw body becomes the file, streamed; it appears only once complete. */

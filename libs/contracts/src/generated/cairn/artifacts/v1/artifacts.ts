@@ -29,6 +29,13 @@ export const protobufFileName = "cairn/artifacts/v1/artifacts.proto";
  * 64 KiB or more through as they are, and gather smaller ones); both sides
  * honour HTTP/2 flow control, so a slow reader slows the writer instead of
  * growing a buffer.
+ *
+ * The same address also serves an HTTP/1.1 data plane for the bytes of
+ * Upload, UploadPart and Download (GET/HEAD/PUT /v1/files/<key>, PUT
+ * /v1/parts/<key>; libs/grpc/src/artifact-data-plane.ts), told apart from
+ * gRPC by a connection's first bytes. The gateway moves artifact bytes
+ * there: without protobuf framing and HTTP/2 frames in the way, a byte costs
+ * a read and a write per hop. Same checks, same answers, same atomicity.
  */
 
 export interface GetStoreInfoRequest {
