@@ -14,6 +14,16 @@ export interface ServiceDataSourceOptions {
 }
 
 /**
+ * Per-session settings of every Cairn connection (options in the database
+ * URL win). Cairn's queries are short OLTP statements: JIT compilation costs
+ * 50-500 ms whenever a plan's estimate passes jit_above_cost (a search plans
+ * alternatives it may never run, e.g. QueryBuilder.buildSplit's groups), and
+ * starting parallel workers costs 10-30 ms on a busy host, more than the index
+ * walks and probes of a page of results. PGlite has neither.
+ */
+const SESSION_OPTIONS = '-c jit=off -c max_parallel_workers_per_gather=0';
+
+/**
  * One DataSource per service: `pg` against PostgreSQL, or the locked PGlite
  * pool in embedded mode. Same entities, same migrations; never `synchronize`.
  */
@@ -32,7 +42,7 @@ export async function createDataSource(db: DatabaseConfig, options: ServiceDataS
   };
   let dsOptions: DataSourceOptions;
   if (db.kind === 'postgres') {
-    dsOptions = { ...common, url: db.url, poolSize: db.poolSize, extra: { max: db.poolSize } };
+    dsOptions = { ...common, url: db.url, poolSize: db.poolSize, extra: { max: db.poolSize, options: SESSION_OPTIONS } };
   } else {
     const pglite = await openPGlite(db.dataDir);
     dsOptions = { ...common, driver: sharedPGliteDriver(pglite), poolSize: 1 };

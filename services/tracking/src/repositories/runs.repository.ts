@@ -104,6 +104,39 @@ const RUN_COLUMNS = `run_uuid, run_key, experiment_id, name, user_id, status, st
 
 const RUN_NAME_TAG = 'mlflow.runName';
 
+/** A run's children as loadChildren's query returns them (NULL when it has none of a kind). */
+interface ChildrenRow {
+  run_uuid: string;
+  metrics: [string, number | string, number, number, boolean][] | null;
+  params: [string, string][] | null;
+  tags: [string, string][] | null;
+  datasets: [KeyValue[], string, string, string, string, string | null, string | null][] | null;
+  /** Inputs have a NULL step. */
+  models: [string, number | null][] | null;
+}
+
+/**
+ * Every child of the runs $1, one row per run. Params are read in two parts
+ * that match the partial covering indexes (values up to 1000 bytes, then the
+ * longer ones); each list is in key (model id, dataset name/digest) order.
+ */
+const CHILDREN_SQL = `SELECT u.id AS run_uuid,
+  (SELECT json_agg(json_build_array(x.key, x.value, x.timestamp, x.step, x.is_nan) ORDER BY x.key)
+   FROM tracking.latest_metrics x WHERE x.run_uuid = u.id) AS metrics,
+  (SELECT json_agg(json_build_array(x.key, x.value) ORDER BY x.key)
+   FROM (SELECT p.key, p.value FROM tracking.params p WHERE p.run_uuid = u.id AND octet_length(p.value) <= 1000
+         UNION ALL
+         SELECT p.key, p.value FROM tracking.params p WHERE p.run_uuid = u.id AND octet_length(p.value) > 1000) x) AS params,
+  (SELECT json_agg(json_build_array(x.key, x.value) ORDER BY x.key)
+   FROM tracking.tags x WHERE x.run_uuid = u.id) AS tags,
+  (SELECT json_agg(json_build_array(ri.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile) ORDER BY d.name, d.digest)
+   FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_uuid = ri.dataset_uuid WHERE ri.run_uuid = u.id) AS datasets,
+  (SELECT json_agg(json_build_array(x.model_id, x.step) ORDER BY x.model_id)
+   FROM (SELECT i.model_id, NULL::bigint AS step FROM tracking.run_model_inputs i WHERE i.run_uuid = u.id
+         UNION ALL
+         SELECT o.model_id, o.step FROM tracking.run_model_outputs o WHERE o.run_uuid = u.id) x) AS models
+FROM (SELECT DISTINCT id FROM unnest($1::text[]) AS t(id)) u`;
+
 /**
  * All SQL of runs and their params, tags, inputs and outputs. Every method
  * takes the EntityManager to run on: the caller's transaction for writes,
@@ -161,42 +194,31 @@ export class RunsRepository {
     return m.query<RunRow[]>(`SELECT ${RUN_COLUMNS} FROM tracking.runs WHERE run_uuid = ANY($1::text[])`, [runIds]);
   }
 
-  /** Latest metrics, params, tags, dataset inputs and model links of a set of runs: five queries whatever the count. */
+  /**
+   * Latest metrics, params, tags, dataset inputs and model links of a set of
+   * runs: ONE query whatever the count, each run's children aggregated into
+   * JSON arrays by PostgreSQL (one row per run instead of one per child).
+   * Metrics and short params come from covering indexes (index-only scans).
+   */
   async loadChildren(m: EntityManager, runIds: readonly string[]): Promise<RunChildren> {
     const children: RunChildren = { metrics: [], params: [], tags: [], datasets: [], modelInputs: [], modelOutputs: [] };
     if (runIds.length === 0) return children;
-    const ids = [runIds];
-    children.metrics = await m.query<LatestMetricRow[]>(
-      `SELECT run_uuid, key, value, timestamp, step, is_nan FROM tracking.latest_metrics
-       WHERE run_uuid = ANY($1::text[]) ORDER BY run_uuid, key`,
-      ids,
-    );
-    const keyValues = await m.query<(OwnedKeyValue & { kind: number })[]>(
-      `SELECT 0 AS kind, run_uuid, key, value FROM tracking.params WHERE run_uuid = ANY($1::text[])
-       UNION ALL
-       SELECT 1 AS kind, run_uuid, key, value FROM tracking.tags WHERE run_uuid = ANY($1::text[])
-       ORDER BY kind, run_uuid, key`,
-      ids,
-    );
-    for (const row of keyValues) {
-      const item = { run_uuid: row.run_uuid, key: row.key, value: row.value };
-      if (row.kind === 0) children.params.push(item);
-      else children.tags.push(item);
+    const rows = await m.query<ChildrenRow[]>(CHILDREN_SQL, [runIds]);
+    for (const row of rows) {
+      const run_uuid = row.run_uuid;
+      for (const [key, value, timestamp, step, is_nan] of row.metrics ?? []) {
+        // json renders NaN and ±Infinity as strings.
+        children.metrics.push({ run_uuid, key, value: Number(value), timestamp, step, is_nan });
+      }
+      for (const [key, value] of row.params ?? []) children.params.push({ run_uuid, key, value });
+      for (const [key, value] of row.tags ?? []) children.tags.push({ run_uuid, key, value });
+      for (const [tags, name, digest, source_type, source, schema, profile] of row.datasets ?? []) {
+        children.datasets.push({ run_uuid, tags, name, digest, source_type, source, schema, profile });
+      }
+      for (const [model_id, step] of row.models ?? []) {
+        (step === null ? children.modelInputs : children.modelOutputs).push({ run_uuid, model_id, step });
+      }
     }
-    children.datasets = await m.query<DatasetInputRow[]>(
-      `SELECT ri.run_uuid, ri.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
-       FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_uuid = ri.dataset_uuid
-       WHERE ri.run_uuid = ANY($1::text[]) ORDER BY ri.run_uuid, d.name, d.digest`,
-      ids,
-    );
-    const models = await m.query<ModelLinkRow[]>(
-      `SELECT run_uuid, model_id, NULL::bigint AS step FROM tracking.run_model_inputs WHERE run_uuid = ANY($1::text[])
-       UNION ALL
-       SELECT run_uuid, model_id, step FROM tracking.run_model_outputs WHERE run_uuid = ANY($1::text[])
-       ORDER BY run_uuid, model_id`,
-      ids,
-    );
-    for (const row of models) (row.step === null ? children.modelInputs : children.modelOutputs).push(row);
     return children;
   }
 
@@ -352,7 +374,11 @@ export class RunsRepository {
     );
   }
 
-  /** Runs a compiled search (first column: the run id), in its order. */
+  /**
+   * Runs a compiled search (first column: the run id), in its order. JIT and
+   * parallel workers are off for Cairn's sessions (@cairn/persistence
+   * data-source.ts): a search plans alternatives it may never run.
+   */
   async searchRunIds(m: EntityManager, sql: string, params: unknown[]): Promise<string[]> {
     const rows = await m.query<Record<string, string>[]>(sql, params);
     return rows.map((row) => row.run_uuid ?? (Object.values(row)[0] as string));

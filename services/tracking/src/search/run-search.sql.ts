@@ -46,9 +46,9 @@ const LATEST_METRICS = { table: 'tracking.latest_metrics', ownerColumn: 'run_uui
 const RUN_TABLES: EntityTables = {
   attributeColumn: (key) => `r.${RUN_COLUMNS[key] ?? key}`,
   nullableAttributes: new Set(['end_time']),
-  // Both are indexed on (key, left(value, 200)).
-  params: { table: 'tracking.params', ownerColumn: 'run_uuid', indexedValuePrefix: 200 },
-  tags: { table: 'tracking.tags', ownerColumn: 'run_uuid', indexedValuePrefix: 200 },
+  // Both are indexed on (key, value) for values up to 1000 bytes, on (key, left(value, 200)) beyond.
+  params: { table: 'tracking.params', ownerColumn: 'run_uuid', valueIndex: { shortBytes: 1000, longPrefix: 200 } },
+  tags: { table: 'tracking.tags', ownerColumn: 'run_uuid', valueIndex: { shortBytes: 1000, longPrefix: 200 } },
 };
 
 /**
@@ -70,9 +70,14 @@ export function compileRunSearch(input: RunSearchInput): SearchQuery {
 }
 
 function applyRunCondition(q: QueryBuilder, cmp: FilterComparison): void {
-  if (cmp.field.type === 'metric') joinKeyValueCondition(q, LATEST_METRICS, cmp.field.key, (alias) => metricPredicate(q, alias, cmp));
-  else if (cmp.field.type === 'dataset') q.where(datasetExists(q, cmp));
-  else throw unsupportedField(cmp.field);
+  if (cmp.field.type === 'metric') {
+    // latest_metrics (key, value) finds the matches of any comparison.
+    joinKeyValueCondition(q, LATEST_METRICS, cmp.field.key, (alias) => metricPredicate(q, alias, cmp), 'count');
+  } else if (cmp.field.type === 'dataset') {
+    q.where(datasetExists(q, cmp));
+  } else {
+    throw unsupportedField(cmp.field);
+  }
 }
 
 /**
@@ -113,28 +118,28 @@ function applyRunOrderKey(q: QueryBuilder, key: OrderKey, first: boolean): void 
 /**
  * The leading metric key: real values first, as their own ordered and limited
  * group, so that the (key, value) index of latest_metrics can drive it and
- * stop at the page end; then NaN and missing values (MLflow's order), which
- * only run when the real values did not fill the page.
+ * stop at the page end (see QueryBuilder.walkedGroup); then NaN values, then
+ * runs without the metric (MLflow's order), each group only running when
+ * the previous ones did not fill the page. Separate NaN and missing groups
+ * keep every group cheap to plan and to estimate: an estimate over every
+ * run of the experiment would make PostgreSQL JIT-compile the query.
  */
 function splitMetricOrder(q: QueryBuilder, metricKey: string, ascending: boolean): void {
   const key = q.bind(metricKey, 'text');
   const alias = q.nextAlias('o');
+  const table = LATEST_METRICS.table;
   const on = `${alias}.${LATEST_METRICS.ownerColumn} = ${q.rootId} AND ${alias}.key = ${key}`;
   const valueTerm = orderTerm(`${alias}.value`, ascending, false);
+  const real = (a: string) => `${a}.key = ${key} AND ${a}.is_nan IS NOT TRUE AND ${a}.value IS NOT NULL`;
   q.splitOrder([
     {
-      join: `JOIN ${LATEST_METRICS.table} ${alias} ON ${on} AND ${alias}.is_nan IS NOT TRUE AND ${alias}.value IS NOT NULL`,
+      join: `JOIN ${table} ${alias} ON ${alias}.${LATEST_METRICS.ownerColumn} = ${q.rootId} AND ${real(alias)}`,
       orderTerms: [valueTerm],
+      // The (key, value) INCLUDE (run_uuid, is_nan) index, walked index-only.
+      walk: { table, alias, ownerColumn: LATEST_METRICS.ownerColumn, valueColumn: 'value', ascending, where: real },
     },
-    {
-      // LIMIT 1 (a no-op: one row per run and key) keeps this a per-run lookup
-      // on the primary key instead of a hash join over every run's value.
-      join:
-        `LEFT JOIN LATERAL (SELECT ${alias}.is_nan, ${alias}.value FROM ${LATEST_METRICS.table} ${alias}` +
-        ` WHERE ${on} LIMIT 1) ${alias} ON TRUE`,
-      where: `(${alias}.is_nan IS TRUE OR ${alias}.value IS NULL)`,
-      orderTerms: [`CASE WHEN ${alias}.is_nan THEN 1 ELSE 2 END`, valueTerm],
-    },
+    { join: `JOIN ${table} ${alias} ON ${on} AND ${alias}.is_nan IS TRUE`, orderTerms: [valueTerm] },
+    { where: `NOT EXISTS (SELECT 1 FROM ${table} ${alias} WHERE ${on})`, orderTerms: [] },
   ]);
 }
 

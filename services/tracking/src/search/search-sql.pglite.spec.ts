@@ -247,6 +247,69 @@ describe('run search on PostgreSQL (PGlite)', () => {
     expect(await runs({ orderBy: ['params.model', 'metrics.acc DESC'] })).toEqual([2, 1, 6, 3]);
   });
 
+  describe('walking the leading metric key (experiment 9: 400 runs)', () => {
+    // score: ties in groups of 50 (0..7), NaN for i >= 390, missing for 380..389; flat: 1.0 for all;
+    // params kind ('rare' for 3, 120, 385, 395) and grp (i % 4).
+    const run = (i: number) => 1000 + i;
+    beforeAll(async () => {
+      await db.exec(`
+        INSERT INTO tracking.runs
+          SELECT lpad(to_hex(1000 + i), 32, '0'), 9, 'w' || i, 'u', 'FINISHED', 10000 + i, NULL, 'active', 'x', NULL
+          FROM generate_series(0, 399) AS i;
+        INSERT INTO tracking.latest_metrics
+          SELECT lpad(to_hex(1000 + i), 32, '0'), 'score', CASE WHEN i >= 390 THEN 'NaN' ELSE floor(i / 50) END, 1, 0, i >= 390
+          FROM generate_series(0, 399) AS i WHERE i NOT BETWEEN 380 AND 389;
+        INSERT INTO tracking.latest_metrics
+          SELECT lpad(to_hex(1000 + i), 32, '0'), 'flat', 1.0, 1, 0, false FROM generate_series(0, 399) AS i;
+        INSERT INTO tracking.params
+          SELECT lpad(to_hex(1000 + i), 32, '0'), 'kind', CASE WHEN i IN (3, 120, 385, 395) THEN 'rare' ELSE 'common' END
+          FROM generate_series(0, 399) AS i;
+        INSERT INTO tracking.params SELECT lpad(to_hex(1000 + i), 32, '0'), 'grp', (i % 4)::text FROM generate_series(0, 399) AS i;
+      `);
+    });
+    afterAll(async () => {
+      const mine = `(SELECT run_uuid FROM tracking.runs WHERE experiment_id = 9)`;
+      await db.exec(`DELETE FROM tracking.latest_metrics WHERE run_uuid IN ${mine}; DELETE FROM tracking.params WHERE run_uuid IN ${mine};
+                     DELETE FROM tracking.runs WHERE experiment_id = 9;`);
+    });
+
+    const search = (filter: string, orderBy: string[], maxResults = 100, offset = 0) =>
+      runs({ experimentIds: [9], filter, orderBy, maxResults, offset });
+
+    it('returns what the joined query returns, page by page, whether the walk completes or not', async () => {
+      const cases: [string, string[]][] = [
+        // Rare: the walk gives up, the joined query answers (then the NaN and missing groups).
+        ["params.kind = 'rare'", ['metrics.score DESC']],
+        // Common: the walk fills the page from the top ties.
+        ["params.grp = '1'", ['metrics.score DESC']],
+        ["params.grp = '1' AND metrics.score < 7", ['metrics.score ASC']],
+        // The matches are past the walk's bound: it gives up.
+        ["params.grp = '1' AND metrics.score < 1", ['metrics.score DESC']],
+        // One tie of 400 values: the walk stops inside it, which it must not trust.
+        ["params.grp = '2'", ['metrics.flat DESC']],
+        ["params.grp = '3' AND params.kind = 'common'", ['metrics.flat ASC', 'params.grp DESC']],
+      ];
+      for (const [filter, orderBy] of cases) {
+        // LIKE without wildcards: the same condition, never hashed (the joined query only).
+        const reference = filter.replace(/ = '/g, " LIKE '");
+        const all = await search(reference, orderBy, 1000);
+        expect(await search(filter, orderBy, 1000)).toEqual(all);
+        for (const maxResults of [1, 3]) {
+          for (let offset = 0; offset < 4 * maxResults; offset += maxResults) {
+            expect(await search(filter, orderBy, maxResults, offset)).toEqual(all.slice(offset, offset + maxResults + 1));
+          }
+        }
+      }
+    });
+
+    it('orders real values, then NaN, then missing ones, ties by start_time DESC', async () => {
+      expect(await search("params.kind = 'rare'", ['metrics.score DESC'])).toEqual([run(120), run(3), run(395), run(385)]);
+      expect(await search("params.kind = 'rare'", ['metrics.score ASC'], 1)).toEqual([run(3), run(120)]);
+      expect(await search("params.grp = '1'", ['metrics.score DESC'], 2)).toEqual([run(377), run(373), run(369)]);
+      expect(await search("params.grp = '2'", ['metrics.flat DESC'], 1)).toEqual([run(398), run(394)]);
+    });
+  });
+
   it('matches long param values exactly', async () => {
     const long = 'L'.repeat(200);
     await db.exec(`INSERT INTO tracking.params VALUES ('${r(3)}', 'long', '${long}'), ('${r(6)}', 'long', '${long}x')`);

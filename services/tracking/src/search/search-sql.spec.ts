@@ -66,26 +66,70 @@ describe('compileRunSearch', () => {
 
   it('splits a leading metric key into real values, then NaN and missing ones', () => {
     const { sql, params } = compileRunSearch(runInput({ orderBy: ['metrics.acc DESC', 'params.p'], maxResults: 10, offset: 20 }));
-    expect(count(sql, /^LEFT JOIN tracking\.params o2 /gm)).toBe(2);
+    expect(count(sql, /^LEFT JOIN tracking\.params o2 /gm)).toBe(3);
     expect(sql).toContain('JOIN tracking.latest_metrics o1 ON o1.run_uuid = r.run_uuid AND o1.key = $2::text AND o1.is_nan IS NOT TRUE AND o1.value IS NOT NULL');
     expect(sql).toContain('ORDER BY o1.value DESC, o2.value ASC, r.start_time DESC, r.run_uuid ASC\nLIMIT $4::bigint');
-    expect(sql).toContain(
-      'LEFT JOIN LATERAL (SELECT o1.is_nan, o1.value FROM tracking.latest_metrics o1 WHERE o1.run_uuid = r.run_uuid AND o1.key = $2::text LIMIT 1) o1 ON TRUE\n',
-    );
-    expect(sql).toContain('(o1.is_nan IS TRUE OR o1.value IS NULL)');
-    expect(sql).toContain('ORDER BY CASE WHEN o1.is_nan THEN 1 ELSE 2 END, o1.value DESC, o2.value ASC, r.start_time DESC, r.run_uuid ASC\nLIMIT $4::bigint');
-    expect(sql).toContain('(SELECT count(*) FROM g0) < $4::bigint');
+    expect(sql).toContain('JOIN tracking.latest_metrics o1 ON o1.run_uuid = r.run_uuid AND o1.key = $2::text AND o1.is_nan IS TRUE\n');
+    expect(sql).toContain('AND NOT EXISTS (SELECT 1 FROM tracking.latest_metrics o1 WHERE o1.run_uuid = r.run_uuid AND o1.key = $2::text)');
+    expect(sql).toContain('ORDER BY o2.value ASC, r.start_time DESC, r.run_uuid ASC\nLIMIT $4::bigint');
+    // A later group runs only when the previous ones did not fill the page, gated above its query.
+    expect(sql).toContain('g1 AS MATERIALIZED (SELECT run_uuid, n FROM g1q WHERE (SELECT count(*) FROM g0) < $4::bigint)');
+    expect(sql).toContain('g2 AS MATERIALIZED (SELECT run_uuid, n FROM g2q WHERE (SELECT count(*) FROM g0) + (SELECT count(*) FROM g1) < $4::bigint)');
+    expect(count(sql, /count\(\*\) FROM g0\)/g)).toBe(2);
     expect(sql).toMatch(/ORDER BY s\.g, s\.n\nLIMIT \$5::bigint OFFSET \$6::bigint$/);
     expect(params.slice(3)).toEqual([31, 11, 20]);
+    // Without a condition to hash, the groups are plain joined queries.
+    expect(sql).not.toContain('g0w');
   });
 
-  it('lets the (key, left(value, 200)) indexes drive param/tag equality', () => {
+  it('first walks the leading metric key with hashed param/tag equalities, else falls back to the joined query', () => {
+    const { sql, params } = compileRunSearch(
+      runInput({ filter: "metrics.m > 0.5 AND params.p = 'x' AND tags.t LIKE 'y%'", orderBy: ['metrics.acc ASC'], maxResults: 10 }),
+    );
+    // Matches counted: the metric condition up to the selectivity threshold, then (unless it is
+    // selective) the param equality up to the hash cap.
+    expect(sql).toMatch(/^WITH g0k AS MATERIALIZED \(SELECT \*, k0 >= \$11::bigint AND k1 >= \$11::bigint AS walk FROM \(SELECT \*, /);
+    expect(sql).toContain(
+      'CASE WHEN k1 >= $11::bigint THEN (SELECT count(*) FROM (SELECT 1 FROM tracking.params f1 WHERE f1.key = $2::text' +
+        ' AND f1.value = $3::text AND octet_length(f1.value) <= 1000 LIMIT $12::bigint + 1) c) ELSE 0 END AS k0',
+    );
+    expect(sql).toContain(
+      'FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM tracking.latest_metrics f3 WHERE f3.key = $6::text AND f3.is_nan IS NOT TRUE' +
+        ' AND f3.value > $7::double precision LIMIT $11::bigint) c) AS k1, TRUE AS probed OFFSET 0) p OFFSET 0) k)',
+    );
+    expect(sql).toContain(
+      'FROM (SELECT w.run_uuid, w.value FROM tracking.latest_metrics w WHERE w.key = $8::text AND w.is_nan IS NOT TRUE AND w.value IS NOT NULL ORDER BY w.value ASC LIMIT $10::bigint) o4\n' +
+        'CROSS JOIN LATERAL (SELECT * FROM tracking.runs r WHERE r.run_uuid = o4.run_uuid OFFSET 0) r\n',
+    );
+    expect(sql).toContain(
+      'AND CASE WHEN (SELECT k0 FROM g0k) <= $12::bigint THEN EXISTS (SELECT 1 FROM tracking.params f1 WHERE f1.run_uuid = o4.run_uuid AND f1.key = $2::text',
+    );
+    expect(sql).toContain('OFFSET 0) END\nORDER BY o4.value ASC, r.start_time DESC, r.run_uuid ASC\nLIMIT $9::bigint)');
+    // The walk probes the metric and LIKE conditions; the joined fallback has every join.
+    const walk = sql.slice(sql.indexOf('g0w AS'), sql.indexOf('g0c AS'));
+    expect(count(walk, /^JOIN tracking\.latest_metrics f3 /gm)).toBe(1);
+    expect(count(walk, /^JOIN tracking\.tags f2 /gm)).toBe(1);
+    expect(count(walk, /^JOIN tracking\.params /gm)).toBe(0);
+    const fallback = sql.slice(sql.indexOf('g0j AS'), sql.indexOf('g0 AS'));
+    expect(count(fallback, /^JOIN tracking\.params f1 /gm)).toBe(1);
+    expect(sql).toContain('WHEN NOT (SELECT walk FROM g0k) THEN false WHEN (SELECT count(*) FROM g0w) = $9::bigint');
+    expect(sql).toContain('AND w.value <= (SELECT max(v) FROM g0w) LIMIT $10::bigint + 1) x) <= $10::bigint');
+    expect(sql).toContain('FROM g0w WHERE (SELECT complete FROM g0c)\nUNION ALL SELECT run_uuid, n FROM g0j WHERE NOT (SELECT complete FROM g0c)');
+    // needed rows, walk bound (100 per row), selectivity threshold (10 per row), hash cap (2 x the walk bound).
+    expect(params.slice(8, 12)).toEqual([11, 1100, 110, 2200]);
+    const desc = compileRunSearch(runInput({ filter: "params.p = 'x'", orderBy: ['metrics.acc DESC'] })).sql;
+    expect(desc).toContain('AND w.value >= (SELECT min(v) FROM g0w)');
+  });
+
+  it('lets the (key, value) indexes drive param/tag equality, the (key, left(value, 200)) ones beyond 1000 bytes', () => {
     const { sql, params } = compileRunSearch(runInput({ filter: "params.p = 'x' AND tags.t LIKE 'y%'" }));
-    expect(sql).toContain('JOIN tracking.params f1 ON f1.run_uuid = r.run_uuid AND f1.key = $2::text AND left(f1.value, 200) = left($3::text, 200)\n');
+    expect(sql).toContain('JOIN tracking.params f1 ON f1.run_uuid = r.run_uuid AND f1.key = $2::text AND f1.value = $3::text AND octet_length(f1.value) <= 1000\n');
     expect(sql).toContain('JOIN tracking.tags f2 ON f2.run_uuid = r.run_uuid AND f2.key = $4::text AND f2.value LIKE $5::text');
     expect(params.slice(1, 5)).toEqual(['p', 'x', 't', 'y%']);
-    const long = compileRunSearch(runInput({ filter: `params.p = '${'x'.repeat(200)}'` })).sql;
-    expect(long).toContain('left(f1.value, 200) = left($3::text, 200) AND f1.value = $3::text');
+    const long = compileRunSearch(runInput({ filter: `params.p = '${'é'.repeat(501)}'` })).sql;
+    expect(long).toContain('octet_length(f1.value) > 1000 AND left(f1.value, 200) = left($3::text, 200) AND f1.value = $3::text');
+    const short = compileRunSearch(runInput({ filter: `tags.t = '${'é'.repeat(500)}'` })).sql;
+    expect(short).toContain('f1.value = $3::text AND octet_length(f1.value) <= 1000');
   });
 
   it('does not repeat start_time when order_by names it', () => {

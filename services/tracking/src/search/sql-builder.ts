@@ -28,10 +28,12 @@ export interface KeyValueTable {
   table: string;
   ownerColumn: string;
   /**
-   * Set when the table is indexed on (key, left(value, n)): equality then
-   * also compares the prefixes, so that index can drive the join.
+   * Set when the table is indexed on (key, value) INCLUDE (owner) for values
+   * of at most this many bytes, and on (key, left(value, 200)) for longer
+   * ones (both partial): `=` and `IN` then name the matching length range,
+   * so that one of those indexes can drive the join (index-only for short values).
    */
-  indexedValuePrefix?: number;
+  valueIndex?: { shortBytes: number; longPrefix: number };
 }
 
 type SqlCast = 'bigint' | 'numeric' | 'double precision' | 'text';
@@ -39,16 +41,57 @@ type SqlCast = 'bigint' | 'numeric' | 'double precision' | 'text';
 /**
  * One group of a split ordering: rows of the group are those of the query
  * plus `join`/`where`; `orderTerms` replace the split key's terms inside it.
+ * With `walk`, the group is first tried by walking that index (see buildSplit).
  */
 export interface OrderGroup {
   join?: string;
   where?: string;
   orderTerms: string[];
+  walk?: IndexWalk;
 }
+
+/**
+ * The rows of a group's leading order key, read from an index in order:
+ * `table` rows satisfying `where(alias)`, by `valueColumn`. `alias` is the
+ * name the group's order terms use for them; they carry `ownerColumn`
+ * (the root id) and `valueColumn`.
+ */
+export interface IndexWalk {
+  table: string;
+  alias: string;
+  ownerColumn: string;
+  valueColumn: string;
+  ascending: boolean;
+  where: (alias: string) => string;
+}
+
+/**
+ * How an index serves a key/value condition (see QueryBuilder.semiJoin):
+ * `count`: an index on (key, value) finds the matching rows, so counting a
+ * few of them is cheap; `hash`: it also holds the owner (index-only), so the
+ * matching owners can be hashed.
+ */
+export type ConditionIndex = 'count' | 'hash';
+
+/**
+ * An inner join on a key/value table that only filters (one row per owner
+ * and key): `JOIN table alias ON alias.owner = root AND predicate`.
+ */
+interface Join {
+  sql: string;
+  semi?: { table: KeyValueTable; alias: string; predicate: string; index?: ConditionIndex };
+}
+
+/** A walk reads at most this many index entries per row it must return before giving up. */
+const WALK_ENTRIES_PER_ROW = 100;
+/** A condition with fewer matches than this per needed row is left to drive the joined query. */
+const SELECTIVE_MATCHES_PER_ROW = 10;
+/** A condition with more matches than this is probed per walked row instead of hashed. */
+const MAX_HASHED_OWNERS = 50_000;
 
 export class QueryBuilder {
   private readonly params: unknown[] = [];
-  private readonly joins: string[] = [];
+  private readonly joins: Join[] = [];
   private readonly conditions: string[] = [];
   private readonly orderTerms: string[] = [];
   private aliasCount = 0;
@@ -76,7 +119,15 @@ export class QueryBuilder {
   }
 
   join(sql: string): void {
-    this.joins.push(sql);
+    this.joins.push({ sql });
+  }
+
+  /** An inner join that only filters on an owner's row in `table` (see Join). */
+  semiJoin(table: KeyValueTable, alias: string, predicate: string, index?: ConditionIndex): void {
+    this.joins.push({
+      sql: `JOIN ${table.table} ${alias} ON ${alias}.${table.ownerColumn} = ${this.rootId} AND ${predicate}`,
+      semi: { table, alias, predicate, index },
+    });
   }
 
   where(sql: string): void {
@@ -100,7 +151,7 @@ export class QueryBuilder {
 
   build(maxResults: number, offset: number): SearchQuery {
     if (this.split) return this.buildSplit(this.split, maxResults, offset);
-    const lines = [`SELECT ${this.rootId}`, `FROM ${this.root.table} ${this.root.alias}`, ...this.joins];
+    const lines = [`SELECT ${this.rootId}`, `FROM ${this.root.table} ${this.root.alias}`, ...this.joins.map((j) => j.sql)];
     if (this.conditions.length > 0) lines.push(`WHERE ${this.conditions.join('\n  AND ')}`);
     if (this.orderTerms.length > 0) lines.push(`ORDER BY ${this.orderTerms.join(', ')}`);
     lines.push(`LIMIT ${this.bind(maxResults + 1, 'bigint')} OFFSET ${this.bind(offset, 'bigint')}`);
@@ -109,24 +160,35 @@ export class QueryBuilder {
 
   private buildSplit(split: { at: number; groups: OrderGroup[] }, maxResults: number, offset: number): SearchQuery {
     const id = this.root.idColumn;
-    const needed = this.bind(offset + maxResults + 1, 'bigint');
-    const ctes = split.groups.map((group, index) => {
+    const neededCount = offset + maxResults + 1;
+    const needed = this.bind(neededCount, 'bigint');
+    const hashable = this.joins.some((j) => j.semi?.index === 'hash');
+    const ctes = split.groups.flatMap((group, index) => {
       const terms = [...this.orderTerms.slice(0, split.at), ...group.orderTerms, ...this.orderTerms.slice(split.at)];
       const order = terms.join(', ');
       const conditions = [...this.conditions, ...(group.where ? [group.where] : [])];
-      if (index > 0) {
-        const before = split.groups.slice(0, index).map((_, i) => `(SELECT count(*) FROM g${i})`);
-        conditions.push(`${before.join(' + ')} < ${needed}`);
-      }
-      const lines = [
-        `g${index} AS MATERIALIZED (SELECT ${this.rootId}, row_number() OVER (ORDER BY ${order}) AS n`,
-        `FROM ${this.root.table} ${this.root.alias}`,
-        ...this.joins,
-        ...(group.join ? [group.join] : []),
-      ];
-      if (conditions.length > 0) lines.push(`WHERE ${conditions.join('\n  AND ')}`);
-      lines.push(`ORDER BY ${order}`, `LIMIT ${needed})`);
-      return lines.join('\n');
+      const joined = (name: string) => {
+        const lines = [
+          `${name} AS MATERIALIZED (SELECT ${this.rootId}, row_number() OVER (ORDER BY ${order}) AS n`,
+          `FROM ${this.root.table} ${this.root.alias}`,
+          ...this.joins.map((j) => j.sql),
+          ...(group.join ? [group.join] : []),
+        ];
+        if (conditions.length > 0) lines.push(`WHERE ${conditions.join('\n  AND ')}`);
+        lines.push(`ORDER BY ${order}`, `LIMIT ${needed})`);
+        return lines.join('\n');
+      };
+      // A later group only runs when the previous ones did not fill the page. The condition
+      // sits above the group's query, so that an unneeded group is never computed: inside
+      // it, it could land below a Gather, which would start its parallel workers anyway.
+      const name = index > 0 ? `g${index}q` : `g${index}`;
+      const body =
+        group.walk && hashable
+          ? this.walkedGroup(name, group.walk, order, conditions, neededCount, needed, joined)
+          : [joined(name)];
+      if (index === 0) return body;
+      const before = split.groups.slice(0, index).map((_, i) => `(SELECT count(*) FROM g${i})`);
+      return [...body, `g${index} AS MATERIALIZED (SELECT ${id}, n FROM ${name} WHERE ${before.join(' + ')} < ${needed})`];
     });
     const union = split.groups.map((_, i) => `SELECT ${id}, ${i} AS g, n FROM g${i}`).join('\nUNION ALL ');
     const sql = [
@@ -136,6 +198,88 @@ export class QueryBuilder {
       `LIMIT ${this.bind(maxResults + 1, 'bigint')} OFFSET ${this.bind(offset, 'bigint')}`,
     ].join('\n');
     return { sql, params: this.params };
+  }
+
+  /**
+   * A group tried first by walking its order key's index (`<name>w`): at most
+   * WALK_ENTRIES_PER_ROW entries per needed row, in order, each tested against
+   * the `hash` conditions with a hash of their matching owners (built once,
+   * from an index, when there are at most MAX_HASHED_OWNERS of them) instead
+   * of one index probe per walked entry; other conditions are probed for the
+   * entries that pass. PostgreSQL cannot plan this itself: its hash joins
+   * lose the walk's order, so a moderately selective filter costs either a
+   * probe per walked entry or a sort of every match.
+   * `<name>k` counts (up to a cap) the matches of the indexed conditions;
+   * with a very selective one the walk is skipped (never computed). The walk's rows are the
+   * group's when they provably are (`<name>c`): it filled the page and every
+   * index entry up to its last value was walked, or it walked the whole
+   * index. Otherwise (selective filters, other experiments' runs) the group
+   * is the joined query (`<name>j`), planned as PostgreSQL sees fit.
+   */
+  private walkedGroup(
+    name: string,
+    walk: IndexWalk,
+    order: string,
+    conditions: readonly string[],
+    neededCount: number,
+    needed: string,
+    joined: (name: string) => string,
+  ): string[] {
+    const entries = neededCount * WALK_ENTRIES_PER_ROW;
+    const bound = this.bind(entries, 'bigint');
+    const selective = this.bind(neededCount * SELECTIVE_MATCHES_PER_ROW, 'bigint');
+    const maxHashed = this.bind(Math.max(Math.min(2 * entries, MAX_HASHED_OWNERS), neededCount * SELECTIVE_MATCHES_PER_ROW), 'bigint');
+    const owner = `${walk.alias}.${walk.ownerColumn}`;
+    const value = walk.valueColumn;
+    const counted = this.joins.flatMap(({ semi }) => (semi?.index ? [semi] : []));
+    const count = ({ table, alias, predicate }: (typeof counted)[number], cap: string) =>
+      `(SELECT count(*) FROM (SELECT 1 FROM ${table.table} ${alias} WHERE ${predicate} LIMIT ${cap}) c)`;
+    const probed = counted.flatMap((semi, i) => (semi.index === 'hash' ? [] : [`${count(semi, selective)} AS k${i}`]));
+    const probedWalkable = counted.flatMap((semi, i) => (semi.index === 'hash' ? [] : [`k${i} >= ${selective}`]));
+    // The hashed conditions are counted (further) only when no probed one is selective.
+    const hashed = counted.flatMap((semi, i) =>
+      semi.index === 'hash'
+        ? [`CASE WHEN ${probedWalkable.join(' AND ') || 'TRUE'} THEN ${count(semi, `${maxHashed} + 1`)} ELSE 0 END AS k${i}`]
+        : [],
+    );
+    const walkable = counted.map((_, i) => `k${i} >= ${selective}`).join(' AND ');
+    const filters = counted.flatMap(({ table, alias, predicate, index }, i) => {
+      if (index !== 'hash') return [];
+      const rows = `FROM ${table.table} ${alias} WHERE ${alias}.${table.ownerColumn} = ${owner} AND ${predicate}`;
+      // OFFSET 0 keeps PostgreSQL from turning the probe into a hash too.
+      return [
+        `CASE WHEN (SELECT k${i} FROM ${name}k) <= ${maxHashed} THEN EXISTS (SELECT 1 ${rows})` +
+          ` ELSE EXISTS (SELECT 1 ${rows} OFFSET 0) END`,
+      ];
+    });
+    const direction = walk.ascending ? 'ASC' : 'DESC';
+    const source =
+      `(SELECT w.${walk.ownerColumn}, w.${value} FROM ${walk.table} w WHERE ${walk.where('w')}` +
+      ` ORDER BY w.${value} ${direction} LIMIT ${bound}) ${walk.alias}`;
+    const walked = [
+      `${name}w AS MATERIALIZED (SELECT ${this.rootId}, ${walk.alias}.${value} AS v, row_number() OVER (ORDER BY ${order}) AS n`,
+      `FROM ${source}`,
+      // One primary-key probe per walked entry that passed the hashes, whatever the estimates.
+      `CROSS JOIN LATERAL (SELECT * FROM ${this.root.table} ${this.root.alias} WHERE ${this.rootId} = ${owner} OFFSET 0) ${this.root.alias}`,
+      ...this.joins.filter((j) => j.semi?.index !== 'hash').map((j) => j.sql),
+      `WHERE ${[...conditions, ...filters].join('\n  AND ')}`,
+      `ORDER BY ${order}`,
+      `LIMIT ${needed})`,
+    ].join('\n');
+    const last = walk.ascending ? `<= (SELECT max(v) FROM ${name}w)` : `>= (SELECT min(v) FROM ${name}w)`;
+    const upTo = (extra: string) =>
+      `(SELECT count(*) FROM (SELECT 1 FROM ${walk.table} w WHERE ${walk.where('w')}${extra} LIMIT ${bound} + 1) x) <= ${bound}`;
+    return [
+      // OFFSET 0: each count runs once, not once per reference.
+      `${name}k AS MATERIALIZED (SELECT *, ${walkable} AS walk FROM (SELECT *, ${hashed.join(', ')}` +
+        ` FROM (SELECT ${[...probed, 'TRUE AS probed'].join(', ')} OFFSET 0) p OFFSET 0) k)`,
+      walked,
+      `${name}c AS MATERIALIZED (SELECT CASE WHEN NOT (SELECT walk FROM ${name}k) THEN false` +
+        ` WHEN (SELECT count(*) FROM ${name}w) = ${needed} THEN ${upTo(` AND w.${value} ${last}`)} ELSE ${upTo('')} END AS complete)`,
+      joined(`${name}j`),
+      `${name} AS MATERIALIZED (SELECT ${this.root.idColumn}, n FROM ${name}w WHERE (SELECT complete FROM ${name}c)` +
+        `\nUNION ALL SELECT ${this.root.idColumn}, n FROM ${name}j WHERE NOT (SELECT complete FROM ${name}c))`,
+    ];
   }
 }
 
@@ -222,12 +366,10 @@ export function joinKeyValueCondition(
   table: KeyValueTable,
   key: string,
   rowPredicate: (alias: string) => string,
+  index?: ConditionIndex,
 ): void {
   const alias = q.nextAlias('f');
-  q.join(
-    `JOIN ${table.table} ${alias} ON ${alias}.${table.ownerColumn} = ${q.rootId}` +
-      ` AND ${alias}.key = ${q.bind(key, 'text')} AND ${rowPredicate(alias)}`,
-  );
+  q.semiJoin(table, alias, `${alias}.key = ${q.bind(key, 'text')} AND ${rowPredicate(alias)}`, index);
 }
 
 /** LEFT JOIN bringing one key's value for ordering; returns the join alias. */
@@ -271,8 +413,12 @@ export function applyCommonConditions(
     if (cmp.field.type === 'attribute') q.where(attributePredicate(q, tables.attributeColumn(cmp.field.key), cmp));
     else if (table && (cmp.comparator === 'IS NULL' || cmp.comparator === 'IS NOT NULL')) {
       q.where(keyPresence(q, table, cmp.field.key, cmp.comparator === 'IS NOT NULL'));
-    } else if (table) joinKeyValueCondition(q, table, cmp.field.key, (alias) => keyValuePredicate(q, table, alias, cmp));
-    else remaining.push(cmp);
+    } else if (table) {
+      const index = shortLiterals(table, cmp) ? 'hash' : undefined;
+      joinKeyValueCondition(q, table, cmp.field.key, (alias) => keyValuePredicate(q, table, alias, cmp), index);
+    } else {
+      remaining.push(cmp);
+    }
   }
   return remaining;
 }
@@ -286,17 +432,33 @@ function keyPresence(q: QueryBuilder, table: KeyValueTable, key: string, present
   return present ? exists : `NOT ${exists}`;
 }
 
+/**
+ * The literals of an `=`/`IN` condition when all are at most `shortBytes`
+ * long: the (key, value) INCLUDE (owner) index then holds every candidate.
+ */
+function shortLiterals(table: KeyValueTable, cmp: FilterComparison): boolean {
+  const index = table.valueIndex;
+  const { comparator, value } = cmp;
+  if (!index || (comparator !== '=' && comparator !== 'IN')) return false;
+  if (value.kind !== 'string' && value.kind !== 'list') return false;
+  const literals = value.kind === 'list' ? value.values : [value.value];
+  return literals.every((literal) => Buffer.byteLength(literal, 'utf8') <= index.shortBytes);
+}
+
 function keyValuePredicate(q: QueryBuilder, table: KeyValueTable, alias: string, cmp: FilterComparison): string {
-  const prefix = table.indexedValuePrefix;
-  if (cmp.comparator !== '=' || prefix === undefined || cmp.value.kind !== 'string') {
-    return stringPredicate(q, `${alias}.value`, cmp);
+  const index = table.valueIndex;
+  const column = `${alias}.value`;
+  // Only values of a literal's length can equal it: naming the length range selects the partial index.
+  if (index && shortLiterals(table, cmp)) {
+    return `${stringPredicate(q, column, cmp)} AND octet_length(${column}) <= ${index.shortBytes}`;
   }
-  const value = q.bind(cmp.value.value, 'text');
-  const prefixMatch = `left(${alias}.value, ${prefix}) = left(${value}, ${prefix})`;
-  // A literal shorter than the prefix can only equal a value the prefix equals;
-  // the redundant exact comparison would make PostgreSQL count the selectivity twice.
-  if ([...cmp.value.value].length < prefix) return prefixMatch;
-  return `${prefixMatch} AND ${alias}.value = ${value}`;
+  if (!index || cmp.comparator !== '=' || cmp.value.kind !== 'string') return stringPredicate(q, column, cmp);
+  const literal = q.bind(cmp.value.value, 'text');
+  const prefix = index.longPrefix;
+  return (
+    `octet_length(${column}) > ${index.shortBytes}` +
+    ` AND left(${column}, ${prefix}) = left(${literal}, ${prefix}) AND ${column} = ${literal}`
+  );
 }
 
 /** Applies attribute, param and tag order keys; returns false for keys the entity must handle. */
