@@ -23,7 +23,7 @@ const num = (name: string, fallback: number) => Number(env(name, String(fallback
 
 const MODELS = num('BENCH_REG_MODELS', 10_000);
 const VERSIONS = num('BENCH_REG_VERSIONS', 10);
-const WARMUP = 5;
+const WARMUP = num('BENCH_REG_WARMUP', 20);
 const REQUESTS = num('BENCH_REG_REQUESTS', 50);
 const MAX_SECONDS = num('BENCH_REG_MAX_SECONDS', 120);
 const T0 = 1_700_000_000_000;
@@ -59,7 +59,7 @@ function mlflowSql(): string[] {
        SELECT name, v, t, t, NULL, 'bench', 'None', ${source}, NULL, NULL, 'READY', NULL, ${source} FROM v_src ORDER BY i, v`,
     `INSERT INTO model_version_tags (key, value, name, version)
        SELECT tg.k, tg.val, name, v FROM v_src, LATERAL ${VERSION_TAGS} AS tg(k, val)`,
-    'ANALYZE registered_models, registered_model_tags, model_versions, model_version_tags',
+    'VACUUM (ANALYZE) registered_models, registered_model_tags, model_versions, model_version_tags',
   ];
 }
 
@@ -69,7 +69,8 @@ function cairnSql(): string[] {
     `INSERT INTO registry.registered_models (name, description, user_id, creation_time, last_updated_time, last_version)
        SELECT name, 'bench model ' || i, 'bench', t, t + ${VERSIONS}, ${VERSIONS} FROM m_src ORDER BY i`,
     `CREATE TEMP TABLE keys AS SELECT s.i, m.model_key FROM m_src s JOIN registry.registered_models m USING (name)`,
-    // value_prefix is GENERATED ALWAYS ... STORED: PostgreSQL fills it from value.
+    // value_prefix is GENERATED ALWAYS ... STORED: PostgreSQL fills it from value; the owners'
+    // tag_index (the GIN-indexed tag set) is filled by the tag tables' statement triggers.
     `INSERT INTO registry.registered_model_tags (model_key, key, value)
        SELECT model_key, tg.k, tg.val FROM m_src JOIN keys USING (i), LATERAL ${MODEL_TAGS} AS tg(k, val)`,
     `INSERT INTO registry.model_versions (model_key, version, creation_time, last_updated_time, description, user_id,
@@ -79,7 +80,7 @@ function cairnSql(): string[] {
     `INSERT INTO registry.model_version_tags (model_key, version, key, value)
        SELECT model_key, v, tg.k, tg.val FROM v_src JOIN keys USING (i), LATERAL ${VERSION_TAGS} AS tg(k, val)`,
     // Also builds the extended statistics (CREATE STATISTICS ... (mcv, dependencies)).
-    'ANALYZE registry.registered_models, registry.registered_model_tags, registry.model_versions, registry.model_version_tags',
+    'VACUUM (ANALYZE) registry.registered_models, registry.registered_model_tags, registry.model_versions, registry.model_version_tags',
   ];
 }
 
@@ -126,7 +127,10 @@ const QUERIES: Query[] = [
   },
 ];
 
-async function measure(api: MlflowApi, q: Query): Promise<{ summary: LatencySummary; keys: string[]; truncated: boolean }> {
+async function measure(
+  api: MlflowApi,
+  q: Query,
+): Promise<{ summary: LatencySummary; samples: number[]; keys: string[]; truncated: boolean }> {
   const query = { filter: q.filter, max_results: 100 };
   let keys: string[] = [];
   let truncated = false;
@@ -138,7 +142,7 @@ async function measure(api: MlflowApi, q: Query): Promise<{ summary: LatencySumm
   const samples: number[] = [];
   const deadline = performance.now() + MAX_SECONDS * 1000;
   while (samples.length < REQUESTS && performance.now() < deadline) samples.push((await api.get<unknown>(q.path, query)).ms);
-  return { summary: summarize(samples), keys, truncated };
+  return { summary: summarize(samples), samples, keys, truncated };
 }
 
 async function main(): Promise<void> {
@@ -150,7 +154,10 @@ async function main(): Promise<void> {
     seedSeconds[s] = Math.round((await seed(s, dbs[s])) * 10) / 10;
     log(`seeded ${s} in ${seedSeconds[s]} s`);
   }
-  const results: Record<string, Record<System, { summary: LatencySummary; matched: number; truncated: boolean }>> = {};
+  const results: Record<
+    string,
+    Record<System, { summary: LatencySummary; matched: number; truncated: boolean; samples_ms: number[] }>
+  > = {};
   let mismatch = false;
   for (const q of QUERIES) {
     const per = {} as Record<System, Awaited<ReturnType<typeof measure>>>;
@@ -164,9 +171,11 @@ async function main(): Promise<void> {
       const only = (a: string[], b: string[]) => a.filter((k) => !b.includes(k)).slice(0, 5);
       log(`MISMATCH ${q.id}: cairn ${per.cairn.keys.length}, mlflow ${per.mlflow.keys.length}; only cairn ${only(per.cairn.keys, per.mlflow.keys).join(',')}; only mlflow ${only(per.mlflow.keys, per.cairn.keys).join(',')}`);
     }
+    // samples_ms: the timed requests in the order they ran (diagnostics: warm-up trends, spikes).
+    const rounded = (xs: number[]) => xs.map((x) => Math.round(x * 100) / 100);
     results[q.id] = {
-      mlflow: { summary: per.mlflow.summary, matched: per.mlflow.keys.length, truncated: per.mlflow.truncated },
-      cairn: { summary: per.cairn.summary, matched: per.cairn.keys.length, truncated: per.cairn.truncated },
+      mlflow: { summary: per.mlflow.summary, matched: per.mlflow.keys.length, truncated: per.mlflow.truncated, samples_ms: rounded(per.mlflow.samples) },
+      cairn: { summary: per.cairn.summary, matched: per.cairn.keys.length, truncated: per.cairn.truncated, samples_ms: rounded(per.cairn.samples) },
     };
   }
   const rows = Object.entries(results).map(([id, r]) => ({

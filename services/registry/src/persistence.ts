@@ -3,6 +3,7 @@ import { ActivityEntity } from './entities/activity.entity';
 import { ModelVersionEntity, ModelVersionTagEntity } from './entities/model-version.entity';
 import { RegisteredModelAliasEntity, RegisteredModelEntity, RegisteredModelTagEntity } from './entities/registered-model.entity';
 import { RegistryInitial1764400000000 } from './migrations/1764400000000-initial';
+import { RegistryTagIndex1764600000000 } from './migrations/1764600000000-tag-index';
 
 /** The registry service's schema, entities and migrations. */
 export const registryPersistence: PersistenceOptions = {
@@ -15,5 +16,5 @@ export const registryPersistence: PersistenceOptions = {
     ModelVersionTagEntity,
     ActivityEntity,
   ],
-  migrations: [RegistryInitial1764400000000],
+  migrations: [RegistryInitial1764400000000, RegistryTagIndex1764600000000],
 };

@@ -1,14 +1,20 @@
 import { PGlite } from '@electric-sql/pglite';
-import { QueryRunner } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
 import { RegistryInitial1764400000000 } from '../migrations/1764400000000-initial';
+import { RegistryTagIndex1764600000000 } from '../migrations/1764600000000-tag-index';
+import { ModelVersionsRepository } from '../repositories/model-versions.repository';
+import { RegisteredModelsRepository } from '../repositories/registered-models.repository';
+import { RegistryViews } from '../services/views.service';
 import { MODEL_FILTER, parseRegistryFilter, VERSION_FILTER } from './filter';
 import { parseModelOrderBy, parseVersionOrderBy } from './order-by';
-import { compileModelSearch, compileVersionSearch, SearchQuery } from './search-sql';
+import { compileModelSearch, compileVersionSearch, ModelSearchRow, SearchQuery, VersionSearchRow } from './search-sql';
 
 /**
- * The registry migration and the compiled searches on an in-memory PostgreSQL
- * (PGlite): the DDL applies and rolls back, the SQL is valid, and filters and
- * orderings mean what MLflow means (prompts left out unless asked for).
+ * The registry migrations and the compiled searches on an in-memory PostgreSQL
+ * (PGlite): the DDL applies and rolls back, the SQL is valid, filters and
+ * orderings mean what MLflow means (prompts left out unless asked for), the
+ * triggers keep `tag_index` equal to the tag rows, and a page carries its
+ * children (tags, aliases, latest versions).
  */
 let pg: PGlite;
 
@@ -33,12 +39,19 @@ INSERT INTO registry.model_version_tags (model_key, version, key, value)
   SELECT model_key, version, 'long', repeat('x', 300) || version FROM registry.model_versions;
 `;
 
+function runnerOf(db: PGlite): QueryRunner {
+  return { query: (sql: string) => db.exec(sql) } as unknown as QueryRunner;
+}
+
 beforeAll(async () => {
   pg = new PGlite();
   await pg.exec('CREATE SCHEMA registry');
-  const runner = { query: (sql: string) => pg.exec(sql) } as unknown as QueryRunner;
-  await new RegistryInitial1764400000000().up(runner);
+  await new RegistryInitial1764400000000().up(runnerOf(pg));
+  await new RegistryTagIndex1764600000000().up(runnerOf(pg));
   await pg.exec(DATA);
+  await pg.exec(`INSERT INTO registry.registered_model_aliases (model_key, alias, version)
+    SELECT model_key, a.alias, a.version FROM registry.registered_models, (VALUES ('prod', 2), ('champion', 2), ('old', 1)) AS a(alias, version)
+     WHERE name = 'alpha'`);
 });
 
 afterAll(async () => {
@@ -109,27 +122,215 @@ describe('model version search', () => {
     expect(await versions("tags.long LIKE '%3' AND tags.k = 'many' AND tags.k != 'one'")).toEqual(['alpha/3']);
   });
 
-  it('compares tag values through the indexed value_prefix', async () => {
-    const q = compileVersionSearch(parseRegistryFilter("tags.k = 'one'", VERSION_FILTER), parseVersionOrderBy([]), 10, 0);
-    expect(q.sql).toMatch(/f1\.value_prefix = \$\d+::text\n/);
+  it('answers tag equalities from tag_index, long values also compared in full', async () => {
+    const q = compileVersionSearch(parseRegistryFilter("tags.k = 'one' AND tags.x = 'y'", VERSION_FILTER), parseVersionOrderBy([]), 10, 0);
+    expect(q.sql).toMatch(/v\.tag_index @> ARRAY\[registry\.tag_entry\(\$1::text, \$2::text\), registry\.tag_entry\(\$3::text, \$4::text\)\]/);
+    expect(q.sql).not.toMatch(/JOIN registry\.model_version_tags /);
     const long = `tags.k = '${'y'.repeat(250)}'`;
     const q2 = compileVersionSearch(parseRegistryFilter(long, VERSION_FILTER), parseVersionOrderBy([]), 10, 0);
+    expect(q2.sql).toMatch(/v\.tag_index @> ARRAY\[registry\.tag_entry/);
     expect(q2.sql).toMatch(/f1\.value_prefix = left\(\$\d+::text, 200\) AND f1\.value = \$\d+::text/);
+  });
+
+  it('tells apart values that share the indexed prefix', async () => {
+    expect(await versions(`tags.long = '${'x'.repeat(300)}'`)).toEqual([]);
+    expect(await versions(`tags.long = '${'x'.repeat(300)}3'`)).toEqual(['alpha/3']);
+    expect(await versions(`tags.long = '${'x'.repeat(200)}'`)).toEqual([]);
+  });
+
+  it('returns each version with its tags (by key) and aliases (by name)', async () => {
+    const q = compileVersionSearch(parseRegistryFilter("name = 'alpha'", VERSION_FILTER), parseVersionOrderBy(['version_number ASC']), 10, 0);
+    const rows = await run<VersionSearchRow>(q);
+    expect(rows.map((r) => [r.version, r.aliases_json])).toEqual([
+      [1, ['old']],
+      [2, ['champion', 'prod']],
+      [3, null],
+    ]);
+    expect(rows[0]?.tags_json).toEqual([
+      ['k', 'one'],
+      ['long', `${'x'.repeat(300)}1`],
+    ]);
   });
 });
 
-describe('migration', () => {
-  it('rolls back cleanly', async () => {
+describe('model search rows', () => {
+  it('carry tags, aliases and the latest version of each stage in stage order, with its tags', async () => {
+    const q = compileModelSearch(parseRegistryFilter("name = 'alpha'", MODEL_FILTER), parseModelOrderBy([]), 10, 0);
+    const [alpha] = await run<ModelSearchRow>(q);
+    expect(alpha?.tags_json).toEqual([['team', 'ml']]);
+    expect(alpha?.aliases_json).toEqual([
+      ['champion', 2],
+      ['old', 1],
+      ['prod', 2],
+    ]);
+    expect(alpha?.latest_json?.map((v) => [v.current_stage, v.version, v.source])).toEqual([
+      ['None', 3, 's3://b/a3'],
+      ['Production', 2, 's3://b/a2'],
+      ['Archived', 1, 's3://b/a1'],
+    ]);
+    expect(alpha?.latest_json?.[1]?.tags_json).toEqual([
+      ['k', 'many'],
+      ['long', `${'x'.repeat(300)}2`],
+    ]);
+  });
+
+  it('have null children when there are none', async () => {
+    await pg.exec(`INSERT INTO registry.registered_models (name, creation_time, last_updated_time) VALUES ('empty', 1, 1)`);
+    const [row] = await run<ModelSearchRow>(compileModelSearch(parseRegistryFilter("name = 'empty'", MODEL_FILTER), parseModelOrderBy([]), 10, 0));
+    expect([row?.tags_json, row?.aliases_json, row?.latest_json]).toEqual([null, null, null]);
+    await pg.exec(`DELETE FROM registry.registered_models WHERE name = 'empty'`);
+  });
+});
+
+describe('search pages', () => {
+  /** The repositories and views on PGlite: the per-entity loaders (get, create ...) next to the search rows. */
+  function views(): { models: RegisteredModelsRepository; versions: ModelVersionsRepository; views: RegistryViews } {
+    const query = async (sql: string, params?: unknown[]) => (await pg.query(sql, params)).rows;
+    const dataSource = { query, manager: { query } } as unknown as DataSource;
+    const models = new RegisteredModelsRepository(dataSource);
+    const versions = new ModelVersionsRepository(dataSource);
+    return { models, versions, views: new RegistryViews(models, versions) };
+  }
+
+  it('make the same messages as loading each model and version with its children', async () => {
+    const r = views();
+    const modelRows = await r.models.search(compileModelSearch([], parseModelOrderBy([]), 100, 0));
+    expect(modelRows.length).toBeGreaterThan(2);
+    expect(r.views.modelSearchMessages(modelRows)).toEqual(await r.views.modelMessages(modelRows));
+    const versionRows = await r.versions.search(compileVersionSearch([], parseVersionOrderBy([]), 100, 0));
+    expect(versionRows.length).toBeGreaterThan(5);
+    expect(r.views.versionSearchMessages(versionRows)).toEqual(await r.views.versionMessages(versionRows));
+    const alpha = r.views.modelSearchMessages(modelRows).find((m) => m.name === 'alpha');
+    expect(alpha?.latest_versions.map((v) => [v.current_stage, v.version, v.aliases])).toEqual([
+      ['None', '3', []],
+      ['Production', '2', ['champion', 'prod']],
+      ['Archived', '1', ['old']],
+    ]);
+    expect(alpha?.aliases).toEqual([
+      { alias: 'champion', version: '2' },
+      { alias: 'old', version: '1' },
+      { alias: 'prod', version: '2' },
+    ]);
+  });
+});
+
+describe('tag_index', () => {
+  const indexOf = async (name: string, version?: number): Promise<string[]> => {
+    const sql =
+      version === undefined
+        ? `SELECT tag_index FROM registry.registered_models WHERE name = $1`
+        : `SELECT v.tag_index FROM registry.model_versions v JOIN registry.registered_models m USING (model_key)
+            WHERE m.name = $1 AND v.version = $2`;
+    const { rows } = await pg.query<{ tag_index: string[] }>(sql, version === undefined ? [name] : [name, version]);
+    return [...(rows[0]?.tag_index ?? [])].sort();
+  };
+  /** What the tag rows say tag_index must be. */
+  const expectedOf = async (name: string, version?: number): Promise<string[]> => {
+    const sql =
+      version === undefined
+        ? `SELECT registry.tag_entry(t.key, t.value) AS e FROM registry.registered_model_tags t
+             JOIN registry.registered_models m USING (model_key) WHERE m.name = $1`
+        : `SELECT registry.tag_entry(t.key, t.value) AS e FROM registry.model_version_tags t
+             JOIN registry.registered_models m USING (model_key) WHERE m.name = $1 AND t.version = $2`;
+    const { rows } = await pg.query<{ e: string }>(sql, version === undefined ? [name] : [name, version]);
+    return rows.map((r) => r.e).sort();
+  };
+
+  it('holds one unambiguous entry per tag, the value cut at 200 characters', async () => {
+    expect(await indexOf('alpha')).toEqual(['4:teamml']);
+    expect(await indexOf('alpha', 1)).toEqual(['1:kone', `4:long${'x'.repeat(200)}`]);
+  });
+
+  it('follows inserts, upserts and deletes of tags, one or many rows per statement', async () => {
+    const key = `(SELECT model_key FROM registry.registered_models WHERE name = 'beta')`;
+    await pg.exec(`INSERT INTO registry.registered_model_tags (model_key, key, value) VALUES (${key}, 'a', '1'), (${key}, 'b', '2')`);
+    await pg.exec(`INSERT INTO registry.registered_model_tags (model_key, key, value) VALUES (${key}, 'a', '3')
+                   ON CONFLICT (model_key, key) DO UPDATE SET value = EXCLUDED.value`);
+    await pg.exec(`UPDATE registry.registered_model_tags SET value = 'ML-ops2' WHERE model_key = ${key} AND key = 'team'`);
+    await pg.exec(`DELETE FROM registry.registered_model_tags WHERE model_key = ${key} AND key = 'b'`);
+    expect(await indexOf('beta')).toEqual(['1:a3', '4:teamML-ops2']);
+    expect(await indexOf('beta')).toEqual(await expectedOf('beta'));
+    expect(await models("tags.a = '3' AND tags.team = 'ML-ops2'")).toEqual(['beta']);
+    await pg.exec(`DELETE FROM registry.registered_model_tags WHERE model_key = ${key} AND key = 'a'`);
+    await pg.exec(`UPDATE registry.registered_model_tags SET value = 'ML-ops' WHERE model_key = ${key} AND key = 'team'`);
+    expect(await indexOf('beta')).toEqual(['4:teamML-ops']);
+
+    await pg.exec(`INSERT INTO registry.model_version_tags (model_key, version, key, value) VALUES (${key}, 1, 'k', 'uno')
+                   ON CONFLICT (model_key, version, key) DO UPDATE SET value = EXCLUDED.value`);
+    expect(await indexOf('beta', 1)).toEqual(await expectedOf('beta', 1));
+    expect(await versions("tags.k = 'uno'")).toEqual(['beta/1']);
+    await pg.exec(`UPDATE registry.model_version_tags SET value = 'one' WHERE model_key = ${key} AND version = 1 AND key = 'k'`);
+    expect(await indexOf('beta', 1)).toEqual(await expectedOf('beta', 1));
+  });
+
+  it('leaves an owner whose set is already current alone', async () => {
+    const key = `(SELECT model_key FROM registry.registered_models WHERE name = 'Gamma')`;
+    await pg.exec(`UPDATE registry.registered_models SET tag_index = tag_index || registry.tag_entry('pre', 'set') WHERE model_key = ${key}`);
+    const xmin = async () => (await pg.query<{ x: string }>(`SELECT xmin::text AS x FROM registry.registered_models WHERE model_key = ${key}`)).rows[0]?.x;
+    const before = await xmin();
+    await pg.exec(`INSERT INTO registry.registered_model_tags (model_key, key, value) VALUES (${key}, 'pre', 'set')`);
+    expect(await xmin()).toBe(before);
+    expect(await indexOf('Gamma')).toEqual(await expectedOf('Gamma'));
+    await pg.exec(`DELETE FROM registry.registered_model_tags WHERE model_key = ${key} AND key = 'pre'`);
+    expect(await indexOf('Gamma')).toEqual(['4:teamdata']);
+  });
+
+  it('survives deleting versions and models (cascades)', async () => {
+    await pg.exec(`INSERT INTO registry.registered_models (name, creation_time, last_updated_time) VALUES ('doomed', 1, 1)`);
+    const key = `(SELECT model_key FROM registry.registered_models WHERE name = 'doomed')`;
+    await pg.exec(`INSERT INTO registry.model_versions (model_key, version, creation_time, last_updated_time, source, status)
+                   VALUES (${key}, 1, 1, 1, 's', 'READY'), (${key}, 2, 1, 1, 's', 'READY')`);
+    await pg.exec(`INSERT INTO registry.model_version_tags (model_key, version, key, value) VALUES (${key}, 1, 'z', 'z'), (${key}, 2, 'z', 'z')`);
+    await pg.exec(`INSERT INTO registry.registered_model_tags (model_key, key, value) VALUES (${key}, 'z', 'z')`);
+    expect(await versions("tags.z = 'z'", ['version_number ASC'])).toEqual(['doomed/1', 'doomed/2']);
+    await pg.exec(`DELETE FROM registry.model_versions WHERE model_key = ${key} AND version = 1`);
+    expect(await versions("tags.z = 'z'")).toEqual(['doomed/2']);
+    await pg.exec(`DELETE FROM registry.registered_models WHERE name = 'doomed'`);
+    expect(await versions("tags.z = 'z'")).toEqual([]);
+    expect(await models("tags.z = 'z'")).toEqual([]);
+  });
+});
+
+describe('migrations', () => {
+  it('roll back cleanly', async () => {
     const other = new PGlite();
     await other.exec('CREATE SCHEMA registry');
-    const runner = { query: (sql: string) => other.exec(sql) } as unknown as QueryRunner;
-    const migration = new RegistryInitial1764400000000();
-    await migration.up(runner);
-    await migration.down(runner);
+    const runner = runnerOf(other);
+    const initial = new RegistryInitial1764400000000();
+    const tagIndex = new RegistryTagIndex1764600000000();
+    await initial.up(runner);
+    await tagIndex.up(runner);
+    await tagIndex.down(runner);
+    const routines = await other.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM information_schema.routines WHERE routine_schema = 'registry'`,
+    );
+    expect(routines.rows[0]?.n).toBe(0);
+    await initial.down(runner);
     const left = await other.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'registry'`,
     );
     expect(left.rows[0]?.n).toBe(0);
+    await other.close();
+  });
+
+  it('fill tag_index from the tags already there', async () => {
+    const other = new PGlite();
+    await other.exec('CREATE SCHEMA registry');
+    await new RegistryInitial1764400000000().up(runnerOf(other));
+    await other.exec(DATA);
+    await new RegistryTagIndex1764600000000().up(runnerOf(other));
+    const { rows } = await other.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM registry.model_versions v
+        WHERE (SELECT array_agg(e ORDER BY e) FROM unnest(v.tag_index) AS e)
+              IS DISTINCT FROM (SELECT array_agg(registry.tag_entry(key, value) ORDER BY 1)
+                                  FROM registry.model_version_tags t
+                                 WHERE t.model_key = v.model_key AND t.version = v.version)`,
+    );
+    expect(rows[0]?.n).toBe(0);
+    const prompts = await other.query<{ name: string }>(
+      `SELECT name FROM registry.registered_models WHERE tag_index @> ARRAY['23:mlflow.prompt.is_prompttrue']`,
+    );
+    expect(prompts.rows.map((r) => r.name)).toEqual(['prompt-1']);
     await other.close();
   });
 });

@@ -43,6 +43,15 @@ export class VersionExtras {
 }
 
 export function toModelVersion(v: ModelVersionEntity, extras: VersionExtras): registry.ModelVersion {
+  return modelVersionMessage(v, extras.tagsOf(v), extras.aliasesOf(v));
+}
+
+/** A version with its tags (by key) and the aliases pointing at it (by name). */
+export function modelVersionMessage(
+  v: ModelVersionEntity,
+  tags: registry.ModelVersionTag[],
+  aliases: string[],
+): registry.ModelVersion {
   return {
     name: v.name,
     version: String(v.version),
@@ -55,9 +64,9 @@ export function toModelVersion(v: ModelVersionEntity, extras: VersionExtras): re
     run_id: optional(v.run_id),
     status: v.status,
     status_message: optional(v.status_message) || undefined,
-    tags: extras.tagsOf(v),
+    tags,
     run_link: optional(v.run_link),
-    aliases: extras.aliasesOf(v),
+    aliases,
     model_id: optional(v.model_id),
   };
 }

@@ -222,7 +222,7 @@ export class ModelVersionsService {
     const offset = decodePageToken(request.page_token, shape);
     const rows = await this.versions.search(compileVersionSearch(conditions, order, maxResults + 1, offset));
     return {
-      model_versions: await this.views.versionMessages(rows.slice(0, maxResults)),
+      model_versions: this.views.versionSearchMessages(rows.slice(0, maxResults)),
       next_page_token: rows.length > maxResults ? encodePageToken(offset + maxResults, shape) : '',
     };
   }

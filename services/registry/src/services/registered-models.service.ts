@@ -108,9 +108,8 @@ export class RegisteredModelsService {
     const shape = { f: request.filter, o: request.order_by, m: maxResults };
     const offset = decodePageToken(request.page_token, shape);
     const rows = await this.models.search(compileModelSearch(conditions, order, maxResults + 1, offset));
-    const page = rows.slice(0, maxResults);
     return {
-      registered_models: await this.views.modelMessages(page),
+      registered_models: this.views.modelSearchMessages(rows.slice(0, maxResults)),
       next_page_token: rows.length > maxResults ? encodePageToken(offset + maxResults, shape) : '',
     };
   }
