@@ -79,6 +79,8 @@ export interface SequentialOptions {
 
 export interface SequentialResult<T> extends LatencySummary {
   stopped_by_time_limit: boolean;
+  /** The timed latencies in the order they ran (diagnostics: warm-up trends, spikes). */
+  samples_ms: number[];
   sample: T;
 }
 
@@ -103,7 +105,8 @@ export async function sequential<T>(
     }
     latencies.push((await call()).ms);
   }
-  return { ...summarize(latencies), stopped_by_time_limit: stopped, sample };
+  const samples_ms = latencies.map((x) => Math.round(x * 100) / 100);
+  return { ...summarize(latencies), stopped_by_time_limit: stopped, samples_ms, sample };
 }
 
 export interface SearchResponse {
