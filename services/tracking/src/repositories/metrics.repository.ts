@@ -81,7 +81,8 @@ export class MetricsRepository {
    * unnest). `append` is the fast path: the unique metrics_identity index
    * refuses a row identical to a stored one (key, step, timestamp, value,
    * is_nan) with SQLSTATE 23505, and the caller retries its transaction with
-   * `skip-existing`, which leaves such rows out, as MLflow does. The caller
+   * `skip-existing` (ON CONFLICT DO NOTHING: such rows are left out, as MLflow
+   * does, also when a concurrent request stores them first). The caller
    * removes duplicates within the batch.
    */
   async insertHistory(
@@ -91,13 +92,9 @@ export class MetricsRepository {
     mode: 'append' | 'skip-existing',
   ): Promise<void> {
     if (metrics.length === 0) return;
+    // ON CONFLICT probes the index before every row: only worth it once a duplicate is known to be there.
     const skipExisting =
-      mode === 'skip-existing'
-        ? `WHERE NOT EXISTS (
-             SELECT 1 FROM tracking.metrics h
-             WHERE h.run_key = $1 AND h.key = u.key AND h.step = u.step AND h.timestamp = u.ts
-               AND h.value = u.value AND h.is_nan = u.is_nan)`
-        : '';
+      mode === 'skip-existing' ? 'ON CONFLICT (run_key, key, step, timestamp, value, is_nan) DO NOTHING' : '';
     const keys: string[] = [];
     const steps: number[] = [];
     const timestamps: number[] = [];
