@@ -2,7 +2,6 @@ export * from './grpc-server';
 export * from './grpc-errors';
 export * from './grpc-context.interceptor';
 export * from './health.controller';
-export * from './chunks';
 export * from './byte-pipe';
 export * from './http1-client';
 export * from './artifact-data-plane';

@@ -4,13 +4,13 @@ import { Logger } from '@cairn/observability';
 import { startGrpcService } from '@cairn/runtime';
 import { ArtifactsModule } from './artifacts.module';
 import { DataPlaneServer } from './grpc/data-plane';
-import { RECEIVE_WINDOW_BYTES, withGrpcPort } from './grpc/grpc-port';
+import { withGrpcPort } from './grpc/grpc-port';
 
 /** Starts the artifacts service (the composition root calls this; main.ts runs it alone). */
 export function bootstrapArtifacts(config: CairnConfig, logger: Logger): Promise<INestMicroservice> {
   // One address serves gRPC and the HTTP/1.1 data plane that carries artifact bytes (grpc-port.ts).
   const dataPlane = new DataPlaneServer();
-  return withGrpcPort({ receiveWindowBytes: RECEIVE_WINDOW_BYTES, http1: (socket) => dataPlane.accept(socket) }, () =>
+  return withGrpcPort({ http1: (socket) => dataPlane.accept(socket) }, () =>
     startGrpcService('artifacts', ArtifactsModule.forRoot(config, logger, dataPlane), config, logger),
   );
 }

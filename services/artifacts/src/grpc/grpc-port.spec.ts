@@ -12,7 +12,7 @@ describe('withGrpcPort', () => {
   const http1 = http.createServer((req, res) => res.end(`http/1.1 ${req.method} ${req.url}`));
 
   beforeAll(async () => {
-    server = await withGrpcPort({ receiveWindowBytes: 1024 * 1024, http1: (socket) => http1.emit('connection', socket) }, async () => {
+    server = await withGrpcPort({ http1: (socket) => http1.emit('connection', socket) }, async () => {
       const created = http2.createServer();
       created.on('stream', (stream, headers) => {
         stream.respond({ ':status': 200 });

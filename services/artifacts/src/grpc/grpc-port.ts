@@ -5,42 +5,31 @@ import type { Socket } from 'node:net';
 // The real module object (an `import * as` namespace would be a copy whose properties cannot be replaced).
 const http2 = require('node:http2') as typeof Http2;
 
-/** HTTP/2 receive window of the artifacts service's gRPC server, per stream and per connection. */
-export const RECEIVE_WINDOW_BYTES = 4 * 1024 * 1024;
-
 /** Every HTTP/2 connection opens with this (RFC 9113 §3.4); an HTTP/1.1 request never does. */
 const HTTP2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n');
 const SNIFF_BYTES = 4;
 
 export interface GrpcPortOptions {
-  /** HTTP/2 receive window instead of Node's 64 KiB. */
-  receiveWindowBytes: number;
   /** Takes the connections that speak HTTP/1.1 (the data plane, @cairn/grpc artifact-data-plane.ts). */
   http1: (socket: Socket) => void;
 }
 
 /**
  * Runs `start` (which creates the gRPC server) with the HTTP/2 servers
- * created meanwhile adjusted in two ways:
- *
- * - a receive window of `receiveWindowBytes` instead of Node's 64 KiB
- *   (grpc-js has no server option for it; with 64 KiB an upload stream stops
- *   after every 64 KiB until the WINDOW_UPDATE reaches the sender). Flow
- *   control still bounds memory, at this window per stream.
- * - connections whose first bytes are not the HTTP/2 preface go to
- *   `http1` (the artifact data plane), so the service's one address serves
- *   both; gRPC connections are handed to the HTTP/2 server with the bytes
- *   already read put back first (Node's HTTP/2 session reads them).
+ * created meanwhile routing their connections: those whose first bytes are
+ * not the HTTP/2 preface go to `http1` (the artifact data plane), so the
+ * service's one address serves both; gRPC connections are handed to the
+ * HTTP/2 server with the bytes already read put back first (Node's HTTP/2
+ * session reads them). grpc-js has no hook for this, hence the wrapped
+ * http2.createServer.
  *
  * Only servers created while `start` runs are touched (services start one
  * after another, also in embedded mode).
  */
 export async function withGrpcPort<T>(options: GrpcPortOptions, start: () => Promise<T>): Promise<T> {
   const original = http2.createServer;
-  const bytes = options.receiveWindowBytes;
   const adjusted = ((serverOptions?: Http2.ServerOptions, listener?: (req: Http2.Http2ServerRequest, res: Http2.Http2ServerResponse) => void) => {
-    const server = original({ ...serverOptions, settings: { ...serverOptions?.settings, initialWindowSize: bytes } }, listener);
-    server.on('session', (session: Http2.ServerHttp2Session) => session.setLocalWindowSize(bytes));
+    const server = original(serverOptions ?? {}, listener);
     splitConnections(server, options.http1);
     return server;
   }) as typeof http2.createServer;

@@ -6,8 +6,9 @@ import { CairnError } from '@cairn/contracts';
 import { FilesystemArtifactStore } from '../repositories/filesystem-artifact-store.repository';
 import { ArtifactsService, resolveRange } from './artifacts.service';
 
-async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
-  for (const p of parts) yield Buffer.from(p);
+/** An upload body arriving in these pieces (as a socket delivers them). */
+function chunks(...parts: string[]): Readable {
+  return Readable.from(parts.map((p) => Buffer.from(p)));
 }
 
 async function text(stream: Readable | null): Promise<string> {

@@ -100,8 +100,8 @@ class CheckedBody extends Readable {
   };
 }
 
-function checkedBody(source: AsyncIterable<Uint8Array> | Readable, declared: number | undefined): Readable {
-  return new CheckedBody(source instanceof Readable ? source : Readable.from(source, { objectMode: false }), declared);
+function checkedBody(source: Readable, declared: number | undefined): Readable {
+  return new CheckedBody(source, declared);
 }
 
 function checkDeclaredLength(length: number | undefined | null): number | undefined {
@@ -146,7 +146,7 @@ export class ArtifactsService {
   }
 
   /** Stores a body (gRPC chunks or an HTTP request stream) under the header's path; nothing shows unless all of it arrives. */
-  async upload(header: artifacts.UploadHeader, chunks: AsyncIterable<Uint8Array> | Readable): Promise<artifacts.UploadResponse> {
+  async upload(header: artifacts.UploadHeader, chunks: Readable): Promise<artifacts.UploadResponse> {
     const key = normalizeKey(header.path);
     const size = checkDeclaredLength(header.content_length);
     const stored = await this.store.write(key, checkedBody(chunks, size), {
@@ -197,7 +197,7 @@ export class ArtifactsService {
     return { upload_id: uploadId, credentials };
   }
 
-  async uploadPart(header: artifacts.UploadPartHeader, chunks: AsyncIterable<Uint8Array> | Readable): Promise<artifacts.UploadPartResponse> {
+  async uploadPart(header: artifacts.UploadPartHeader, chunks: Readable): Promise<artifacts.UploadPartResponse> {
     const key = normalizeKey(header.path);
     checkUploadId(header.upload_id);
     checkPartNumber(header.part_number);

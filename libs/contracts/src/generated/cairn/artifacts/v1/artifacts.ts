@@ -25,17 +25,15 @@ export const protobufFileName = "cairn/artifacts/v1/artifacts.proto";
  * absolute paths, NUL and other control bytes, backslashes and the reserved
  * top-level name ".cairn" are INVALID_PARAMETER_VALUE.
  *
- * Bytes travel in streamed messages of at most 1 MiB (senders pass reads of
- * 64 KiB or more through as they are, and gather smaller ones); both sides
- * honour HTTP/2 flow control, so a slow reader slows the writer instead of
- * growing a buffer.
- *
- * The same address also serves an HTTP/1.1 data plane for the bytes of
- * Upload, UploadPart and Download (GET/HEAD/PUT /v1/files/<key>, PUT
+ * Artifact bytes do not travel over gRPC: the same address serves an
+ * HTTP/1.1 data plane for them (GET/HEAD/PUT /v1/files/<key>, PUT
  * /v1/parts/<key>; libs/grpc/src/artifact-data-plane.ts), told apart from
- * gRPC by a connection's first bytes. The gateway moves artifact bytes
- * there: without protobuf framing and HTTP/2 frames in the way, a byte costs
- * a read and a write per hop. Same checks, same answers, same atomicity.
+ * gRPC by a connection's first bytes. Without protobuf framing and HTTP/2
+ * frames in the way, a byte costs a read and a write per hop. The messages
+ * UploadHeader, DownloadRequest/DownloadHeader and UploadPartHeader below
+ * describe those transfers (as query, headers and answers there); a stalled
+ * reader slows the writer through TCP backpressure, and an upload is
+ * committed atomically or not at all.
  */
 
 export interface GetStoreInfoRequest {
@@ -61,16 +59,6 @@ export interface UploadHeader {
     | undefined;
   /** Stored as the object's content type where the backend keeps one. */
   content_type: string;
-}
-
-/**
- * Client stream: the first message carries `header`; every message may carry
- * bytes in `chunk`, in order. Half-close commits the file atomically; a
- * cancelled or failed call leaves nothing visible.
- */
-export interface UploadRequest {
-  header?: UploadHeader | undefined;
-  chunk: Uint8Array;
 }
 
 export interface UploadResponse {
@@ -104,12 +92,6 @@ export interface DownloadHeader {
   partial: boolean;
   /** False when the asked range lies outside the file (HTTP 416); no bytes follow. */
   range_satisfiable: boolean;
-}
-
-/** Server stream: the first message carries `header`, then `chunk`s in order. */
-export interface DownloadResponse {
-  header?: DownloadHeader | undefined;
-  chunk: Uint8Array;
 }
 
 export interface ListArtifactsRequest {
@@ -182,12 +164,6 @@ export interface UploadPartHeader {
   content_length?: number | undefined;
 }
 
-/** Client stream, as Upload: `header` first, then `chunk`s. */
-export interface UploadPartRequest {
-  header?: UploadPartHeader | undefined;
-  chunk: Uint8Array;
-}
-
 export interface UploadPartResponse {
   /** Quoted, as S3 answers it; Complete takes it back. */
   etag: string;
@@ -241,10 +217,6 @@ export const CAIRN_ARTIFACTS_V1_PACKAGE_NAME = "cairn.artifacts.v1";
 export interface ArtifactsServiceClient {
   getStoreInfo(request: GetStoreInfoRequest, metadata?: Metadata): Observable<GetStoreInfoResponse>;
 
-  upload(request: Observable<UploadRequest>, metadata?: Metadata): Observable<UploadResponse>;
-
-  download(request: DownloadRequest, metadata?: Metadata): Observable<DownloadResponse>;
-
   listArtifacts(request: ListArtifactsRequest, metadata?: Metadata): Observable<ListArtifactsResponse>;
 
   deleteArtifacts(request: DeleteArtifactsRequest, metadata?: Metadata): Observable<DeleteArtifactsResponse>;
@@ -253,8 +225,6 @@ export interface ArtifactsServiceClient {
     request: CreateMultipartUploadRequest,
     metadata?: Metadata,
   ): Observable<CreateMultipartUploadResponse>;
-
-  uploadPart(request: Observable<UploadPartRequest>, metadata?: Metadata): Observable<UploadPartResponse>;
 
   completeMultipartUpload(
     request: CompleteMultipartUploadRequest,
@@ -277,13 +247,6 @@ export interface ArtifactsServiceController {
     metadata?: Metadata,
   ): Promise<GetStoreInfoResponse> | Observable<GetStoreInfoResponse> | GetStoreInfoResponse;
 
-  upload(
-    request: Observable<UploadRequest>,
-    metadata?: Metadata,
-  ): Promise<UploadResponse> | Observable<UploadResponse> | UploadResponse;
-
-  download(request: DownloadRequest, metadata?: Metadata): Observable<DownloadResponse>;
-
   listArtifacts(
     request: ListArtifactsRequest,
     metadata?: Metadata,
@@ -298,11 +261,6 @@ export interface ArtifactsServiceController {
     request: CreateMultipartUploadRequest,
     metadata?: Metadata,
   ): Promise<CreateMultipartUploadResponse> | Observable<CreateMultipartUploadResponse> | CreateMultipartUploadResponse;
-
-  uploadPart(
-    request: Observable<UploadPartRequest>,
-    metadata?: Metadata,
-  ): Promise<UploadPartResponse> | Observable<UploadPartResponse> | UploadPartResponse;
 
   completeMultipartUpload(
     request: CompleteMultipartUploadRequest,
@@ -329,7 +287,6 @@ export function ArtifactsServiceControllerMethods() {
   return function (constructor: Function) {
     const grpcMethods: string[] = [
       "getStoreInfo",
-      "download",
       "listArtifacts",
       "deleteArtifacts",
       "createMultipartUpload",
@@ -342,7 +299,7 @@ export function ArtifactsServiceControllerMethods() {
       GrpcMethod("ArtifactsService", method)(constructor.prototype[method], method, descriptor);
       Object.defineProperty(constructor.prototype, method, descriptor);
     }
-    const grpcStreamMethods: string[] = ["upload", "uploadPart"];
+    const grpcStreamMethods: string[] = [];
     for (const method of grpcStreamMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcStreamMethod("ArtifactsService", method)(constructor.prototype[method], method, descriptor);
