@@ -36,8 +36,8 @@ interface Received {
 /** The test's webhook receiver: records requests, verifies signatures, can be down, slow, or hang. */
 class Receiver {
   readonly got: Received[] = [];
-  /** Requests left hanging (mode 'hang'): a delivery in flight. */
-  readonly hung: IncomingHttpHeaders[] = [];
+  /** Requests left hanging (mode 'hang'): deliveries in flight. */
+  readonly hung: { path: string; headers: IncomingHttpHeaders; json: Record<string, unknown> }[] = [];
   mode: 'ok' | 'hang' = 'ok';
   private server: Server | undefined;
   port = 0;
@@ -47,11 +47,11 @@ class Receiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
         if (this.mode === 'hang') {
-          this.hung.push(req.headers);
+          this.hung.push({ path: req.url ?? '', headers: req.headers, json: JSON.parse(body) as Record<string, unknown> });
           return; // never answers
         }
-        const body = Buffer.concat(chunks).toString('utf8');
         this.got.push({ path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body) as Record<string, unknown>, validSignature: verify(req.url ?? '', req.headers, body) });
         res.writeHead(200, { 'content-type': 'text/plain' }).end('thanks');
       });
@@ -125,6 +125,10 @@ interface Delivery {
 
 const deliveries = async (webhookId: string): Promise<Delivery[]> =>
   (await ok(api<{ deliveries: Delivery[] }>('GET', `/api/2.0/cairn/webhooks/${webhookId}/deliveries`, { max_results: '100' }))).deliveries;
+
+/** A model_version.created delivery of MLflow's scheme for `version`. */
+const isVersionCreated = (r: { path: string; json: Record<string, unknown> }, version: string): boolean =>
+  r.path === '/mlflow' && r.json.entity === 'model_version' && r.json.action === 'created' && (r.json.data as { version?: string }).version === version;
 
 const receiver = new Receiver();
 const run = Date.now().toString(36);
@@ -295,17 +299,19 @@ describe('webhooks (distributed, Kafka)', () => {
   });
 
   it('loses nothing when a gateway dies mid-delivery: another replica finishes it after the lease', async () => {
+    // Earlier tests leave deliveries in back-off (the outage retried the MLflow-scheme hook too): let them land first.
+    await waitFor('no delivery pending', async () =>
+      (await Promise.all([mlflowHook, registryHook].map(deliveries))).flat().every((d) => d.status !== 'pending'), 60000);
     receiver.mode = 'hang';
     await ok(api('POST', 'model-versions/create', { name: model, source: 's3://b/wh/3' }));
-    const inFlight = await waitFor('the delivery in flight at the receiver', async () => receiver.hung[0], 60000);
+    const inFlight = (await waitFor('the delivery in flight at the receiver', async () => receiver.hung.find((r) => isVersionCreated(r, '3')), 60000)).headers;
     // Killed while the POST is in flight: no attempt is recorded, the row stays claimed until its lease runs out.
     await gateways[0]!.stop('SIGKILL');
     receiver.mode = 'ok';
     base = await startGateway({ CAIRN_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1' });
     const claimed = (await ok(api<{ deliveries: Delivery[] }>('GET', `/api/2.0/cairn/webhooks/${mlflowHook}/deliveries`, { status: 'pending' }))).deliveries;
     expect(claimed.map((d) => d.delivery_id)).toContain(inFlight['x-cairn-delivery-id']);
-    const got = await waitFor('v3 delivered by the new replica', async () =>
-      receiver.got.find((r) => r.json.entity === 'model_version' && (r.json.data as { version?: string }).version === '3'), 60000);
+    const got = await waitFor('v3 delivered by the new replica', async () => receiver.got.find((r) => isVersionCreated(r, '3')), 60000);
     expect(got.validSignature).toBe(true);
     expect(got.headers['x-cairn-delivery-id']).toBe(inFlight['x-cairn-delivery-id']);
   });
@@ -319,13 +325,13 @@ describe('webhooks (distributed, Kafka)', () => {
     }
     // The webhooks created earlier point at 127.0.0.1: this replica refuses the connection itself.
     const before = receiver.got.length;
+    const deadBefore = new Set((await deliveries(mlflowHook)).filter((x) => x.status === 'dead').map((x) => x.delivery_id));
     await ok(api('POST', 'model-versions/create', { name: model, source: 's3://b/wh/4' }));
-    const dead = await waitFor('v4 refused', async () => {
-      const d = (await deliveries(mlflowHook)).find((x) => x.status === 'dead');
-      return d;
-    }, 60000);
+    const dead = await waitFor('v4 refused', async () =>
+      (await deliveries(mlflowHook)).find((x) => x.status === 'dead' && !deadBefore.has(x.delivery_id)), 60000);
     expect(dead.attempts).toBe(1);
     expect(dead.attempt_log[0]?.error).toMatch(/SSRF/);
+    expect(receiver.got.filter((r) => isVersionCreated(r, '4'))).toEqual([]);
     expect(receiver.got.length).toBe(before);
   });
 });

@@ -68,8 +68,16 @@ detach() {
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" \
     </dev/null >>"$logfile" 2>&1 9>&- &
   local i
-  for i in $(seq 50); do [[ -s $pidfile ]] && return 0; sleep 0.1; done
-  die "could not start $1"
+  for i in $(seq 50); do [[ -s $pidfile ]] && break; sleep 0.1; done
+  [[ -s $pidfile ]] || die "could not start $1"
+  # The pid file is written before the exec: wait until the process is CMD (or
+  # gone), so a <c>_running that checks the command name does not see "bash".
+  local pid
+  pid=$(pidfile_pid "$pidfile")
+  for i in $(seq 100); do
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) != bash ]] && return 0
+    sleep 0.05
+  done
 }
 
 # stop_pid PID NAME [TIMEOUT]: SIGTERM, wait, then SIGKILL.
