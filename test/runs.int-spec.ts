@@ -95,10 +95,15 @@ describe('runs lifecycle', () => {
     await ok('POST', 'runs/delete', { run_id: run.info.run_id });
     expect((await getRun(run.info.run_id)).info.lifecycle_stage).toBe('deleted');
     await expectError(call('POST', 'runs/log-parameter', { run_id: run.info.run_id, key: 'k', value: 'v' }), 400, 'INVALID_PARAMETER_VALUE', /must be in the 'active' state/);
-    await expectError(call('POST', 'runs/log-batch', { run_id: run.info.run_id, metrics: series('m', 0, 3) }), 400, 'INVALID_PARAMETER_VALUE');
+    await expectError(call('POST', 'runs/log-batch', { run_id: run.info.run_id, metrics: series('m', 0, 3) }), 400, 'INVALID_PARAMETER_VALUE', /must be in the 'active' state/);
+    await expectError(call('POST', 'runs/log-metric', { run_id: run.info.run_id, key: 'm', value: 1, timestamp: 1, step: 9 }), 400, 'INVALID_PARAMETER_VALUE', /must be in the 'active' state/);
+    await expectError(call('POST', 'runs/log-batch', { run_id: 'f'.repeat(32), metrics: series('m', 0, 3) }), 404, 'RESOURCE_DOES_NOT_EXIST', /Run with id=f{32} not found/);
     await expectError(call('POST', 'runs/update', { run_id: run.info.run_id, status: 'KILLED' }), 400, 'INVALID_PARAMETER_VALUE');
     await ok('POST', 'runs/restore', { run_id: run.info.run_id });
     expect((await getRun(run.info.run_id)).info.lifecycle_stage).toBe('active');
+    // Nothing of the refused metric writes was stored.
+    expect((await getRun(run.info.run_id)).data.metrics ?? []).toEqual([]);
+    expect((await ok('GET', `metrics/get-history?run_id=${run.info.run_id}&metric_key=m`)).metrics ?? []).toEqual([]);
     await ok('POST', 'runs/log-parameter', { run_id: run.info.run_id, key: 'k', value: 'v' });
   });
 

@@ -92,43 +92,7 @@ export class MetricsRepository {
     mode: 'append' | 'skip-existing',
   ): Promise<void> {
     if (metrics.length === 0) return;
-    // ON CONFLICT probes the index before every row: only worth it once a duplicate is known to be there.
-    const skipExisting =
-      mode === 'skip-existing' ? 'ON CONFLICT (run_key, key, step, timestamp, value, is_nan) DO NOTHING' : '';
-    const keys: string[] = [];
-    const steps: number[] = [];
-    const timestamps: number[] = [];
-    const values: number[] = [];
-    const nans: boolean[] = [];
-    let linked = false;
-    for (const x of metrics) {
-      keys.push(x.key);
-      steps.push(x.step);
-      timestamps.push(x.timestamp);
-      values.push(x.value);
-      nans.push(x.is_nan);
-      linked ||= x.model_id !== null || x.dataset_name !== null || x.dataset_digest !== null;
-    }
-    // Model/dataset links are rare: when no row has one, those columns are NULL arrays (unnest pads with NULLs).
-    const column = (pick: (x: StoredMetric) => string | null) => (linked ? pgTextArray(metrics.map(pick)) : null);
-    await m.query(
-      `INSERT INTO tracking.metrics (run_key, key, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest)
-       SELECT $1, u.key, u.step, u.ts, u.value, u.is_nan, u.model_id, u.dataset_name, u.dataset_digest
-       FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::float8[], $6::bool[], $7::text[], $8::text[], $9::text[])
-         AS u(key, step, ts, value, is_nan, model_id, dataset_name, dataset_digest)
-       ${skipExisting}`,
-      [
-        runKey,
-        pgTextArray(keys),
-        pgNumberArray(steps),
-        pgNumberArray(timestamps),
-        pgNumberArray(values),
-        pgBoolArray(nans),
-        column((x) => x.model_id),
-        column((x) => x.dataset_name),
-        column((x) => x.dataset_digest),
-      ],
-    );
+    await m.query(`INSERT INTO tracking.metrics ${historySelect('$1', 2, mode)}`, [runKey, ...historyColumns(metrics)]);
   }
 
   /**
@@ -138,22 +102,31 @@ export class MetricsRepository {
    */
   async upsertLatest(m: EntityManager, runId: string, latest: readonly LatestMetric[]): Promise<void> {
     if (latest.length === 0) return;
-    await m.query(
-      `INSERT INTO tracking.latest_metrics AS l (run_uuid, key, value, timestamp, step, is_nan)
-       SELECT $1, u.key, u.value, u.ts, u.step, u.is_nan
-       FROM unnest($2::text[], $3::float8[], $4::bigint[], $5::bigint[], $6::bool[]) AS u(key, value, ts, step, is_nan)
-       ON CONFLICT (run_uuid, key) DO UPDATE
-         SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
-         WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)`,
-      [
-        runId,
-        pgTextArray(latest.map((x) => x.key)),
-        pgNumberArray(latest.map((x) => x.value)),
-        pgNumberArray(latest.map((x) => x.timestamp)),
-        pgNumberArray(latest.map((x) => x.step)),
-        pgBoolArray(latest.map((x) => x.is_nan)),
-      ],
+    await m.query(`INSERT INTO tracking.latest_metrics AS l ${latestSelect('$1', 2)}`, [runId, ...latestColumns(latest)]);
+  }
+
+  /**
+   * The hot path of a metrics-only batch, in ONE statement and one round trip
+   * (a statement is atomic: no explicit transaction): when run `runId` exists
+   * and is active, appends `metrics` to its history (as insertHistory, same
+   * `mode` and 23505 contract) and upserts `latest` (as upsertLatest). False
+   * when the run is missing or not active; nothing was written then.
+   */
+  async appendToActiveRun(
+    m: EntityManager,
+    runId: string,
+    metrics: readonly StoredMetric[],
+    latest: readonly LatestMetric[],
+    mode: 'append' | 'skip-existing',
+  ): Promise<boolean> {
+    const rows = await m.query<{ run_key: number }[]>(
+      `WITH run AS (SELECT run_key FROM tracking.runs WHERE run_uuid = $1 AND lifecycle_stage = 'active'),
+       history AS (INSERT INTO tracking.metrics ${historySelect('run.run_key', 2, mode, 'run')}),
+       latest AS (INSERT INTO tracking.latest_metrics AS l ${latestSelect('$1', 10, 'run')})
+       SELECT run_key FROM run`,
+      [runId, ...historyColumns(metrics), ...latestColumns(latest)],
     );
+    return rows.length > 0;
   }
 
   /**
@@ -277,4 +250,73 @@ function rangeCondition(params: unknown[], range: StepRange): string {
     sql += ` AND step <= $${params.length}::bigint`;
   }
   return sql;
+}
+
+// ------------------------------------------------------------------ batch SQL
+
+/**
+ * `(columns) SELECT ... FROM unnest(...)` of a history append: `runKey` is
+ * the SQL of the run key, the 8 columns of historyColumns are parameters
+ * $first..$first+7; `from` joins a relation first (a row of it or nothing).
+ */
+function historySelect(runKey: string, first: number, mode: 'append' | 'skip-existing', from?: string): string {
+  const p = (i: number) => `$${first + i}`;
+  // ON CONFLICT probes the index before every row: only worth it once a duplicate is known to be there.
+  const skipExisting = mode === 'skip-existing' ? ' ON CONFLICT (run_key, key, step, timestamp, value, is_nan) DO NOTHING' : '';
+  return `(run_key, key, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest)
+       SELECT ${runKey}, u.key, u.step, u.ts, u.value, u.is_nan, u.model_id, u.dataset_name, u.dataset_digest
+       FROM ${from ? `${from}, ` : ''}unnest(${p(0)}::text[], ${p(1)}::bigint[], ${p(2)}::bigint[], ${p(3)}::float8[], ${p(4)}::bool[], ${p(5)}::text[], ${p(6)}::text[], ${p(7)}::text[])
+         AS u(key, step, ts, value, is_nan, model_id, dataset_name, dataset_digest)${skipExisting}`;
+}
+
+/** The 8 column parameters of historySelect, as array literals. */
+function historyColumns(metrics: readonly StoredMetric[]): (string | null)[] {
+  const keys: string[] = [];
+  const steps: number[] = [];
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  const nans: boolean[] = [];
+  let linked = false;
+  for (const x of metrics) {
+    keys.push(x.key);
+    steps.push(x.step);
+    timestamps.push(x.timestamp);
+    values.push(x.value);
+    nans.push(x.is_nan);
+    linked ||= x.model_id !== null || x.dataset_name !== null || x.dataset_digest !== null;
+  }
+  // Model/dataset links are rare: when no row has one, those columns are NULL arrays (unnest pads with NULLs).
+  const column = (pick: (x: StoredMetric) => string | null) => (linked ? pgTextArray(metrics.map(pick)) : null);
+  return [
+    pgTextArray(keys),
+    pgNumberArray(steps),
+    pgNumberArray(timestamps),
+    pgNumberArray(values),
+    pgBoolArray(nans),
+    column((x) => x.model_id),
+    column((x) => x.dataset_name),
+    column((x) => x.dataset_digest),
+  ];
+}
+
+/** `(columns) SELECT ... ON CONFLICT ...` of a latest_metrics upsert; the 5 columns of latestColumns are $first..$first+4. */
+function latestSelect(runId: string, first: number, from?: string): string {
+  const p = (i: number) => `$${first + i}`;
+  return `(run_uuid, key, value, timestamp, step, is_nan)
+       SELECT ${runId}, u.key, u.value, u.ts, u.step, u.is_nan
+       FROM ${from ? `${from}, ` : ''}unnest(${p(0)}::text[], ${p(1)}::float8[], ${p(2)}::bigint[], ${p(3)}::bigint[], ${p(4)}::bool[]) AS u(key, value, ts, step, is_nan)
+       ON CONFLICT (run_uuid, key) DO UPDATE
+         SET value = EXCLUDED.value, timestamp = EXCLUDED.timestamp, step = EXCLUDED.step, is_nan = EXCLUDED.is_nan
+         WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)`;
+}
+
+/** The 5 column parameters of latestSelect, as array literals. */
+function latestColumns(latest: readonly LatestMetric[]): string[] {
+  return [
+    pgTextArray(latest.map((x) => x.key)),
+    pgNumberArray(latest.map((x) => x.value)),
+    pgNumberArray(latest.map((x) => x.timestamp)),
+    pgNumberArray(latest.map((x) => x.step)),
+    pgBoolArray(latest.map((x) => x.is_nan)),
+  ];
 }

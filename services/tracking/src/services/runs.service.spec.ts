@@ -57,6 +57,7 @@ function setup() {
   const metrics: Partial<Mocked<MetricsRepository>> = {
     insertHistory: jest.fn().mockResolvedValue(undefined),
     upsertLatest: jest.fn().mockResolvedValue(undefined),
+    appendToActiveRun: jest.fn().mockResolvedValue(true),
     history: jest.fn().mockResolvedValue([]),
     bulkHistory: jest.fn().mockResolvedValue([]),
     bounds: jest.fn().mockResolvedValue([]),
@@ -139,13 +140,36 @@ describe('RunsService writes', () => {
 
   it('appends first, and writes again skipping stored rows when the unique index refuses a duplicate', async () => {
     const { runs, metrics, service } = setup();
+    const withParam = { run_id: RUN_ID, metrics: [metric('a', 1)], params: [{ key: 'p', value: '1' }], tags: [] };
     metrics.insertHistory?.mockRejectedValueOnce(Object.assign(new Error('duplicate key value'), { code: '23505' }));
-    await service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [], tags: [] });
+    await service.logBatch(withParam);
     expect(runs.transaction).toHaveBeenCalledTimes(2);
     expect(metrics.insertHistory?.mock.calls.map((c) => c[3])).toEqual(['append', 'skip-existing']);
     metrics.insertHistory?.mockRejectedValueOnce(Object.assign(new Error('other'), { code: '23503' }));
-    await expect(service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [], tags: [] })).rejects.toThrow('other');
+    await expect(service.logBatch(withParam)).rejects.toThrow('other');
     expect(metrics.insertHistory).toHaveBeenCalledTimes(3);
+  });
+
+  it('writes metrics alone with one statement outside a transaction, retried the same way on a duplicate', async () => {
+    const { runs, metrics, service } = setup();
+    await service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1, 0), metric('a', 2, 1), metric('a', 2, 1)], params: [], tags: [] });
+    expect(runs.transaction).not.toHaveBeenCalled();
+    const [manager, runId, rows, latest, mode] = metrics.appendToActiveRun?.mock.calls[0] ?? [];
+    expect({ manager, runId, rows: rows?.length, latest, mode }).toEqual({
+      manager: reader,
+      runId: RUN_ID,
+      rows: 2, // exact duplicate dropped
+      latest: [{ key: 'a', value: 2, step: 1, timestamp: 1, is_nan: false }],
+      mode: 'append',
+    });
+    metrics.appendToActiveRun?.mockRejectedValueOnce(Object.assign(new Error('duplicate key value'), { code: '23505' }));
+    await service.logMetric({ run_id: RUN_ID, key: 'a', value: 1, timestamp: 1, step: 0 });
+    expect(metrics.appendToActiveRun?.mock.calls.map((c) => c[4])).toEqual(['append', 'append', 'skip-existing']);
+    expect(runs.transaction).not.toHaveBeenCalled();
+    // A metric linked to a logged model goes through the transaction (the model's metrics are recorded too).
+    await service.logBatch({ run_id: RUN_ID, metrics: [{ ...metric('a', 3), model_id: 'm-1' }], params: [], tags: [] });
+    expect(runs.transaction).toHaveBeenCalledTimes(1);
+    expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(3);
   });
 
   it('rejects a changed param and writes nothing else', async () => {
@@ -160,7 +184,7 @@ describe('RunsService writes', () => {
   });
 
   it('applies the batch limits with MLflow messages, before touching the database', async () => {
-    const { runs, service } = setup();
+    const { runs, metrics, service } = setup();
     const many = (n: number) => Array.from({ length: n }, (_, i) => metric(`m${i}`, i));
     await service.logBatch({ run_id: RUN_ID, metrics: many(1000), params: [], tags: [] });
     const e = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: many(1001), params: [], tags: [] }));
@@ -173,7 +197,8 @@ describe('RunsService writes', () => {
     expect(total.message).toMatch(/at most 1000 metrics, params, and tags. Got 1001/);
     const dupes = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: [], params: [{ key: 'p', value: '1' }, { key: 'p', value: '1' }], tags: [] }));
     expect(dupes.message).toMatch(/Duplicate parameter keys have been submitted: \['p'\]/);
-    expect(runs.transaction).toHaveBeenCalledTimes(1);
+    expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(1); // only the valid batch
+    expect(runs.transaction).not.toHaveBeenCalled();
   });
 
   it('validates keys and values', async () => {
@@ -199,12 +224,15 @@ describe('RunsService writes', () => {
   });
 
   it('refuses writes to unknown and deleted runs', async () => {
-    const { runs, service } = setup();
+    const { runs, metrics, service } = setup();
     runs.findRun?.mockResolvedValueOnce(undefined);
     const missing = await rejectionOf(service.setTag({ run_id: RUN_ID, key: 'k', value: 'v' }));
     expect(missing.code).toBe('RESOURCE_DOES_NOT_EXIST');
+    // The one-statement metric path stores nothing for a run that is not active; the transaction then says why.
+    metrics.appendToActiveRun?.mockResolvedValueOnce(false);
     runs.findRun?.mockResolvedValueOnce(runRow({ lifecycle_stage: 'deleted' }));
     const deleted = await rejectionOf(service.logMetric({ run_id: RUN_ID, key: 'k', value: 1, timestamp: 1, step: 0 }));
+    expect(metrics.insertHistory).not.toHaveBeenCalled();
     expect(deleted.code).toBe('INVALID_PARAMETER_VALUE');
     expect(deleted.message).toBe(`The run ${RUN_ID} must be in the 'active' state. Current state is deleted.`);
   });

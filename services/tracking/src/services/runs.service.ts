@@ -461,6 +461,20 @@ export class RunsService {
   ): Promise<void> {
     const prepared = metrics.length > 0 ? prepareMetrics(metrics) : undefined;
     const uniqueTagList = uniqueTags(tags);
+    // Metrics alone (log_metric, log_metrics, autolog's batches): one statement, one round trip.
+    if (prepared && params.length === 0 && uniqueTagList.length === 0 && prepared.rows.every((r) => r.model_id === null)) {
+      const append = (mode: 'append' | 'skip-existing') =>
+        this.metrics.appendToActiveRun(this.runs.reader, runId, prepared.rows, prepared.latest, mode);
+      let stored: boolean;
+      try {
+        stored = await append('append');
+      } catch (err) {
+        if (!isDuplicateMetric(err)) throw err;
+        stored = await append('skip-existing');
+      }
+      // Not stored: the run is unknown or not active; the transaction below says which (or writes, if it became active).
+      if (stored) return;
+    }
     try {
       await this.writeOnce(runId, prepared, params, uniqueTagList, singleParam, 'append');
     } catch (err) {
