@@ -11,11 +11,16 @@
 # Reports throughput of each transfer, the gateway/direct ratio (target ≥ 0.70)
 # and the RSS growth of the gateway and artifacts processes (target ≤ 100 MB
 # each), sampled from /proc/<pid>/status (VmRSS every 100 ms, and VmHWM).
-# For scale it also times a bare one-hop Node proxy (http.request piped to a
-# presigned S3 URL, nothing else) on the same machine: what one plain Node
-# hop costs (Cairn's two hops read into reused 4 MiB buffers and beat it on
-# downloads) (ARTIFACTS_BENCH_CEILING=0 skips it). The load average before
-# and after is printed: on a shared machine, compare runs taken back to back.
+# Uploads cross two Node processes (gateway → artifacts service → S3);
+# downloads from S3 cross one: the artifacts service resolves and checks the
+# file and hands the gateway a presigned GET, which the gateway reads into
+# reused 4 MiB buffers and writes straight on. For scale it also times a bare
+# one-hop Node proxy (http.request piped to a presigned S3 URL, nothing else)
+# on the same machine (ARTIFACTS_BENCH_CEILING=0 skips it). The CPU seconds
+# each Cairn process spends per GiB moved (from /proc/<pid>/stat) are printed
+# too: unlike throughput, they hold up when other work shares the machine.
+# The load average before and after is printed: on a shared machine, compare
+# runs taken back to back.
 # Needs: `npm run build` (dist/), the local stack up (deploy/local/stack.sh up).
 # CAIRN_BENCH_ROOT points at another build (a tree with dist/, proto/, node_modules/).
 set -euo pipefail
@@ -119,6 +124,8 @@ presign() { # method key -> URL on the S3 server
 # curl writes: seconds, bytes/s. Each PUT starts after `sync`, so no transfer pays for the previous one's writeback.
 timed_put() { sync; curl -fsS -o /dev/null -w '%{time_total} %{speed_upload}\n' -T "$FILE" "$1"; }
 timed_get() { curl -fsS -o /dev/null -w '%{time_total} %{speed_download}\n' "$1"; }
+# CPU time a process has used so far, in clock ticks (utime + stime, fields 14 and 15 of /proc/<pid>/stat).
+cpu_ticks() { local f; read -r -a f <<<"$(cut -d')' -f2- "/proc/$1/stat")"; echo $((f[11] + f[12])); }
 
 # Each run times the four transfers back to back; with ARTIFACTS_BENCH_RUNS > 1 the report takes the
 # median of each, and of the per-run gateway/direct ratios (the machine is shared: one run is noisy).
@@ -126,9 +133,12 @@ timed_get() { curl -fsS -o /dev/null -w '%{time_total} %{speed_download}\n' "$1"
 for _ in $(seq 1 "$RUNS"); do
   read -r d_put_s d_put_bps < <(timed_put "$(presign PUT "$RUN_KEY/direct.bin")")
   read -r d_get_s d_get_bps < <(timed_get "$(presign GET "$RUN_KEY/direct.bin")")
+  c0="$(cpu_ticks "$GATEWAY_PID") $(cpu_ticks "$ARTIFACTS_PID")"
   read -r g_put_s g_put_bps < <(timed_put "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
+  c1="$(cpu_ticks "$GATEWAY_PID") $(cpu_ticks "$ARTIFACTS_PID")"
   read -r g_get_s g_get_bps < <(timed_get "$BASE/api/2.0/mlflow-artifacts/artifacts/$RUN_KEY/gateway.bin")
-  echo "$d_put_s $d_put_bps $d_get_s $d_get_bps $g_put_s $g_put_bps $g_get_s $g_get_bps" >>"$WORK/runs"
+  c2="$(cpu_ticks "$GATEWAY_PID") $(cpu_ticks "$ARTIFACTS_PID")"
+  echo "$d_put_s $d_put_bps $d_get_s $d_get_bps $g_put_s $g_put_bps $g_get_s $g_get_bps $c0 $c1 $c2" >>"$WORK/runs"
 done
 
 p_put_s=0 p_put_bps=0 p_get_s=0 p_get_bps=0
@@ -168,7 +178,7 @@ echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$MB" "$WORK/runs" "$p_put_s" "$p_put_bps" "$p_get_s" "$p_get_bps" \
   "$GW_BASE" "$GW_PEAK" "$GW_HWM0" "$GW_HWM" "$AR_BASE" "$AR_PEAK" "$AR_HWM0" "$AR_HWM" \
   "$SUM" "$GOT" "$RANGE_LEN" "$RSS_LIMIT_MB" "$RATIO_TARGET" <<'EOF'
-import statistics, sys
+import os, statistics, sys
 a = sys.argv[1:]
 mb = int(a[0])
 runs = [list(map(float, line.split())) for line in open(a[1]) if line.strip()]
@@ -191,6 +201,11 @@ if len(runs) > 1:
     for i, r in enumerate(runs, 1):
         print(f"  run {i}: upload {r[5] / r[1]:.2f} ({mib(r[5]):.0f}/{mib(r[1]):.0f} MiB/s), download {r[7] / r[3]:.2f} ({mib(r[7]):.0f}/{mib(r[3]):.0f} MiB/s)")
 print(f"\nthroughput gateway/direct: upload {up:.2f}, download {down:.2f} (target >= {ratio_target:.2f})")
+# CPU seconds per GiB moved: columns 8-13 are gateway/artifacts ticks before the PUT, after it, after the GET.
+hz, gib = os.sysconf('SC_CLK_TCK'), mb / 1024
+cpu = lambda proc, start, end: statistics.median((r[end + proc] - r[start + proc]) / hz / gib for r in runs)
+print(f"CPU s per GiB{label}: upload gateway {cpu(0, 8, 10):.2f}, artifacts {cpu(1, 8, 10):.2f}; "
+      f"download gateway {cpu(0, 10, 12):.2f}, artifacts {cpu(1, 10, 12):.2f}")
 if ppb > 0:
     print(f"bare one-hop Node proxy/direct: upload {ppb / dpb:.2f}, download {pgb / dgb:.2f} (one plain http.request().pipe() hop, for scale)")
 growth = lambda base, peak: (peak - base) / 1024

@@ -137,6 +137,18 @@ function proxySuite(mode: string, start: () => Promise<Server>): void {
       expect(head.body.length).toBe(0);
     });
 
+    it('downloads empty files, and names that need encoding (S3: from presigned URLs)', async () => {
+      expect((await request(server.base, 'PUT', at('odd/empty.bin'), '')).status).toBe(200);
+      const empty = await request(server.base, 'GET', at('odd/empty.bin'));
+      expect([empty.status, empty.headers['content-length'], empty.body.length]).toEqual([200, '0', 0]);
+      const encoded = ['odd', 'a b%+&=é.txt'].map(encodeURIComponent).join('/');
+      expect((await request(server.base, 'PUT', at(encoded), 'odd bytes')).status).toBe(200);
+      const whole = await request(server.base, 'GET', at(encoded));
+      expect([whole.status, whole.body.toString()]).toEqual([200, 'odd bytes']);
+      const tail = await request(server.base, 'GET', at(encoded), undefined, { range: 'bytes=4-' });
+      expect([tail.status, tail.headers['content-range'], tail.body.toString()]).toEqual([206, 'bytes 4-8/9', 'bytes']);
+    });
+
     it('lists with directory semantics, and deletes a file or a prefix', async () => {
       for (const name of ['d/a.txt', 'd/sub/b.txt', 'd/sub/deeper/c.txt', 'd/empty.txt']) {
         const body = name === 'd/empty.txt' ? '' : name;

@@ -9,7 +9,12 @@
  *   GET|HEAD /v1/files/<key>[?start=&end=|?suffix_length=]
  *       200 (whole file) or 206 (range) with Content-Length, or 416 outside
  *       the file; FILE_SIZE_HEADER carries the whole file's size and
- *       OFFSET_HEADER the first byte served.
+ *       OFFSET_HEADER the first byte served. A GET of a non-empty range on a
+ *       store with presigned URLs (S3) answers 307 instead, with no body:
+ *       Location is a short-lived presigned GET of the object, to be sent at
+ *       once by the caller itself with `Range: bytes=<offset>-<offset +
+ *       length - 1>`; LENGTH_HEADER and PARTIAL_HEADER say what to serve
+ *       (the bytes then cross one process instead of two).
  *   PUT /v1/files/<key>           body = the file (Content-Length or chunked);
  *       Content-Type is stored; answers {"size": n}. Nothing is stored unless
  *       the whole body arrives.
@@ -27,6 +32,10 @@ export const DATA_PLANE_PARTS = '/v1/parts/';
 export const FILE_SIZE_HEADER = 'x-cairn-file-size';
 export const OFFSET_HEADER = 'x-cairn-offset';
 export const ERROR_CODE_HEADER = 'x-cairn-error-code';
+/** On a 307: the number of bytes to serve (from OFFSET_HEADER on). */
+export const LENGTH_HEADER = 'x-cairn-length';
+/** On a 307: '1' when they are a range of the file (served as 206), '0' for the whole file (200). */
+export const PARTIAL_HEADER = 'x-cairn-partial';
 
 /** The URL path of a key under `prefix` (DATA_PLANE_FILES or DATA_PLANE_PARTS). */
 export function dataPlanePath(prefix: string, key: string): string {

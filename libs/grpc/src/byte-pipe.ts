@@ -70,24 +70,13 @@ export interface ByteSink {
   readonly destroyed: boolean;
 }
 
-/** A body that can write itself into a sink with reused buffers (Http1Response's body). */
-export interface PipeableBody extends Readable {
-  /** Writes every byte to `sink` (without ending it), honouring its backpressure. */
-  pipeTo(sink: ByteSink): Promise<void>;
-}
-
-export function isPipeableBody(body: Readable): body is PipeableBody {
-  return typeof (body as Partial<PipeableBody>).pipeTo === 'function';
-}
-
 /**
- * Writes a stream's bytes to `sink` (without ending it): the reused-buffer
- * path when the stream offers one, else chunk by chunk with backpressure.
+ * Writes a stream's bytes to `sink` (without ending it), chunk by chunk with
+ * backpressure (an Http1Response body has its own reused-buffer pipeTo).
  * Rejects when the stream fails or the sink closes first; the stream is then
  * destroyed.
  */
 export function pipeBytes(body: Readable, sink: ByteSink): Promise<void> {
-  if (isPipeableBody(body)) return body.pipeTo(sink);
   return new Promise<void>((resolve, reject) => {
     let settled = false;
     const finish = (error?: Error): void => {

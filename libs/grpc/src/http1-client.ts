@@ -1,16 +1,17 @@
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import * as tls from 'node:tls';
-import { ByteSink, PipeableBody, READ_BUFFERS } from './byte-pipe';
+import { ByteSink, READ_BUFFERS } from './byte-pipe';
 
 /**
  * A small HTTP/1.1 client for the artifact byte paths (gateway → artifacts
- * service data plane, artifacts service → S3). Node's http client hands a
- * response body over in 64 KiB pieces through its JavaScript parser and
- * stream machinery, which at GB/s costs more CPU than the copying itself;
- * here a plain-TCP response is read into large reused buffers (`onread`) and
- * `pipeTo` writes them straight on, so one proxy hop costs about a third of
- * the CPU of `http.request(...).pipe(res)`.
+ * service data plane, gateway → S3 for downloads, artifacts service → S3 for
+ * uploads). Node's http client hands a response body over in 64 KiB pieces
+ * through its JavaScript parser and stream machinery, which at GB/s costs
+ * more CPU than the copying itself; here a plain-TCP response is read into
+ * large reused buffers (`onread`) and `pipeTo` writes them straight on, so
+ * one proxy hop costs about a third of the CPU of
+ * `http.request(...).pipe(res)`.
  *
  * Scope, on purpose: one request at a time per connection, request bodies
  * with Content-Length or chunked, response bodies with Content-Length,
@@ -96,7 +97,7 @@ interface Piece {
  * The response: status and headers once the head has arrived; the body is
  * read only when asked for (pipeTo, the Readable interface, or text).
  */
-export class Http1Response extends Readable implements PipeableBody {
+export class Http1Response extends Readable {
   /** Lower-case names; repeated headers joined with ', '. */
   readonly headers: Record<string, string> = {};
   status = 0;

@@ -4,8 +4,19 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { DATA_PLANE_FILES, DATA_PLANE_PARTS, dataPlanePath, ERROR_CODE_HEADER, FILE_SIZE_HEADER, Http1Client, OFFSET_HEADER } from '@cairn/grpc';
+import {
+  DATA_PLANE_FILES,
+  DATA_PLANE_PARTS,
+  dataPlanePath,
+  ERROR_CODE_HEADER,
+  FILE_SIZE_HEADER,
+  Http1Client,
+  LENGTH_HEADER,
+  OFFSET_HEADER,
+  PARTIAL_HEADER,
+} from '@cairn/grpc';
 import { createLogger } from '@cairn/observability';
+import { FileBytes } from '../repositories/artifact-store';
 import { FilesystemArtifactStore } from '../repositories/filesystem-artifact-store.repository';
 import { ArtifactsService } from '../services/artifacts.service';
 import { DataPlaneHandler, DataPlaneServer } from './data-plane';
@@ -113,6 +124,49 @@ describe('artifact data plane', () => {
     socket.destroy();
     await new Promise((r) => setTimeout(r, 100));
     expect((await get('cut/partial.bin')).status).toBe(404);
+  });
+
+  it('answers a GET on a presigning store with a 307 to the presigned URL and the bytes to serve', async () => {
+    // A store whose reads are presigned URLs, as S3's are.
+    class PresigningStore extends FilesystemArtifactStore {
+      override read(key: string): Promise<FileBytes> {
+        return Promise.resolve({ url: `https://s3.example/bucket/${encodeURI(key)}?X-Amz-Signature=x` });
+      }
+    }
+    const server = new DataPlaneServer();
+    const presigning = new DataPlaneHandler(server, new ArtifactsService(new PresigningStore(dir)), createLogger('test', 'silent'));
+    presigning.onModuleInit();
+    const socketServer = net.createServer((socket) => server.accept(socket));
+    await new Promise<void>((resolve) => socketServer.listen(0, '127.0.0.1', resolve));
+    const presigned = new Http1Client({ host: '127.0.0.1', port: (socketServer.address() as net.AddressInfo).port });
+    try {
+      const put = await presigned.request({ method: 'PUT', target: files('p/f.bin'), body: { source: Readable.from([Buffer.from('0123456789')]), length: 10 } });
+      expect(put.status).toBe(200);
+      await put.text();
+      const range = await presigned.request({ method: 'GET', target: `${files('p/f.bin')}?start=2&end=4` });
+      expect(range.status).toBe(307);
+      expect(range.headers).toMatchObject({
+        location: 'https://s3.example/bucket/p/f.bin?X-Amz-Signature=x',
+        [FILE_SIZE_HEADER]: '10',
+        [OFFSET_HEADER]: '2',
+        [LENGTH_HEADER]: '3',
+        [PARTIAL_HEADER]: '1',
+      });
+      expect(await range.text()).toBe('');
+      const whole = await presigned.request({ method: 'GET', target: files('p/f.bin') });
+      expect(whole.headers).toMatchObject({ [OFFSET_HEADER]: '0', [LENGTH_HEADER]: '10', [PARTIAL_HEADER]: '0' });
+      await whole.text();
+      // HEAD and an unsatisfiable range need no bytes: answered here.
+      const head = await presigned.request({ method: 'HEAD', target: files('p/f.bin') });
+      expect([head.status, head.headers['content-length']]).toEqual([200, '10']);
+      const outside = await presigned.request({ method: 'GET', target: `${files('p/f.bin')}?start=10` });
+      expect(outside.status).toBe(416);
+      await outside.text();
+    } finally {
+      presigned.close();
+      await presigning.onApplicationShutdown();
+      await new Promise((resolve) => socketServer.close(resolve));
+    }
   });
 
   it('stores multipart parts (filesystem: through the service)', async () => {

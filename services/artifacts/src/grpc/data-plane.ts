@@ -8,7 +8,9 @@ import {
   ERROR_CODE_HEADER,
   FILE_SIZE_HEADER,
   keyFromDataPlanePath,
+  LENGTH_HEADER,
   OFFSET_HEADER,
+  PARTIAL_HEADER,
   pipeBytes,
 } from '@cairn/grpc';
 import { LOGGER, Logger, REQUEST_ID_HEADER, requestIdFrom, runWithRequestId } from '@cairn/observability';
@@ -111,8 +113,8 @@ function declaredLength(req: http.IncomingMessage): number | undefined {
 /**
  * The data plane's requests (thin, like the gRPC handlers): download (GET,
  * HEAD), upload and multipart parts (PUT), answered from ArtifactsService.
- * Download bytes go out with pipeBytes, in reused buffers when the store's
- * body offers them (S3).
+ * Download bytes go out with pipeBytes, or, on a store with presigned URLs
+ * (S3), as a 307 to a presigned GET that the caller sends itself.
  */
 @Injectable()
 export class DataPlaneHandler implements OnModuleInit, OnApplicationShutdown {
@@ -169,20 +171,32 @@ export class DataPlaneHandler implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async download(key: string, query: URLSearchParams, headOnly: boolean, res: http.ServerResponse): Promise<void> {
-    const { header, body } = await this.artifacts.openDownload({ path: key, range: rangeOf(query) }, !headOnly);
+    const { header, bytes } = await this.artifacts.openDownload({ path: key, range: rangeOf(query) }, !headOnly);
     const sizes = { [FILE_SIZE_HEADER]: String(header.file_size), [OFFSET_HEADER]: String(header.offset) };
     if (!header.range_satisfiable) {
-      body?.destroy();
       res.writeHead(416, { ...sizes, 'content-length': '0' }).end();
       return;
     }
+    if (bytes !== null && 'url' in bytes) {
+      // The caller reads them from the store itself (artifact-data-plane.ts).
+      res
+        .writeHead(307, {
+          ...sizes,
+          location: bytes.url,
+          [LENGTH_HEADER]: String(header.length),
+          [PARTIAL_HEADER]: header.partial ? '1' : '0',
+          'content-length': '0',
+        })
+        .end();
+      return;
+    }
     res.writeHead(header.partial ? 206 : 200, { ...sizes, 'content-length': String(header.length) });
-    if (body === null) {
+    if (bytes === null) {
       res.end();
       return;
     }
     try {
-      await pipeBytes(body, res);
+      await pipeBytes(bytes.stream, res);
     } catch (err) {
       // Headers are out: the receiver can only learn of the failure by the connection closing short.
       if (!res.destroyed) this.logger.warn({ err: err instanceof Error ? err.message : String(err), key }, 'artifact download cut short');

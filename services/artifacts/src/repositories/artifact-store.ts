@@ -17,6 +17,14 @@ export interface WriteOptions {
   contentType?: string;
 }
 
+/**
+ * Where the bytes of a file come from: a stream through the service, or a
+ * short-lived presigned GET URL of the object, which the caller sends at
+ * once itself (with a Range header for part of the file), so the bytes never
+ * pass through the service.
+ */
+export type FileBytes = { stream: Readable } | { url: string };
+
 export interface CompletedPartRef {
   partNumber: number;
   etag: string;
@@ -40,8 +48,8 @@ export interface ArtifactStore {
   ping(): Promise<boolean>;
   /** A file, a directory (prefix with content), or null when the key names nothing. */
   stat(key: string): Promise<StoredEntry | null>;
-  /** Bytes [offset, offset + length) of a file the caller has stat'ed. */
-  read(key: string, offset: number, length: number): Promise<Readable>;
+  /** Bytes [offset, offset + length) of a file the caller has stat'ed: streamed (filesystem), or a presigned URL (S3). */
+  read(key: string, offset: number, length: number): Promise<FileBytes>;
   /** Stores the body under the key, atomically; resolves to the bytes stored. */
   write(key: string, body: Readable, options: WriteOptions): Promise<number>;
   /** Direct children of a directory key ('' is the root), sorted by name; [] when absent or a file. */

@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { CairnError } from '@cairn/contracts';
+import { FileBytes } from './artifact-store';
 import { FilesystemArtifactStore } from './filesystem-artifact-store.repository';
 
-async function text(stream: Readable): Promise<string> {
+/** A read's bytes as text (the filesystem store streams them). */
+async function text(bytes: FileBytes): Promise<string> {
+  if (!('stream' in bytes)) throw new Error('filesystem reads are streams');
   let out = '';
-  for await (const chunk of stream as AsyncIterable<Buffer>) out += chunk.toString();
+  for await (const chunk of bytes.stream as AsyncIterable<Buffer>) out += chunk.toString();
   return out;
 }
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CairnError } from '@cairn/contracts';
-import { ArtifactEntry, ArtifactStore, CompletedPartRef, StoredEntry, WriteOptions } from './artifact-store';
+import { ArtifactEntry, ArtifactStore, CompletedPartRef, FileBytes, StoredEntry, WriteOptions } from './artifact-store';
 
 /** Read size of file streams (the gRPC chunk size). */
 const READ_CHUNK_BYTES = 512 * 1024;
@@ -67,10 +67,10 @@ export class FilesystemArtifactStore implements ArtifactStore {
     }
   }
 
-  async read(key: string, offset: number, length: number): Promise<Readable> {
+  async read(key: string, offset: number, length: number): Promise<FileBytes> {
     const file = await this.confined(key);
-    if (length <= 0) return Readable.from([]);
-    return createReadStream(file, { start: offset, end: offset + length - 1, highWaterMark: READ_CHUNK_BYTES });
+    if (length <= 0) return { stream: Readable.from([]) };
+    return { stream: createReadStream(file, { start: offset, end: offset + length - 1, highWaterMark: READ_CHUNK_BYTES }) };
   }
 
   async write(key: string, body: Readable, _options: WriteOptions): Promise<number> {

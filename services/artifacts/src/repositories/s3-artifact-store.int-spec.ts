@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { CairnError } from '@cairn/contracts';
 import { stackEnv } from '@cairn/testing';
 import { S3ArtifactStore } from './s3-artifact-store.repository';
 
@@ -16,10 +15,13 @@ const store = new S3ArtifactStore({
 });
 const base = `it-s3-store/${randomBytes(6).toString('hex')}`;
 
-async function bytes(stream: Readable): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const chunk of stream as AsyncIterable<Buffer>) parts.push(chunk);
-  return Buffer.concat(parts);
+/** Bytes [offset, offset + length) as a download gets them: a GET of the presigned URL read() hands out, with a Range. */
+async function readBytes(key: string, offset: number, length: number): Promise<Buffer> {
+  const source = await store.read(key);
+  if (!('url' in source)) throw new Error('S3 reads are presigned URLs');
+  const res = await fetch(source.url, { headers: { range: `bytes=${offset}-${offset + length - 1}` } });
+  expect(res.status).toBe(206);
+  return Buffer.from(await res.arrayBuffer());
 }
 
 function failing(data: Buffer): Readable {
@@ -56,14 +58,14 @@ describe('S3ArtifactStore (real S3 server)', () => {
       data.length,
     );
     expect(await store.stat(`${base}/known.bin`)).toEqual({ kind: 'file', size: data.length });
-    expect((await bytes(await store.read(`${base}/known.bin`, 0, data.length))).equals(data)).toBe(true);
-    expect((await bytes(await store.read(`${base}/known.bin`, 1000, 5000))).equals(data.subarray(1000, 6000))).toBe(true);
+    expect((await readBytes(`${base}/known.bin`, 0, data.length)).equals(data)).toBe(true);
+    expect((await readBytes(`${base}/known.bin`, 1000, 5000)).equals(data.subarray(1000, 6000))).toBe(true);
   });
 
   it('uploads a body of unknown size as a multipart upload (and a small one as one PUT)', async () => {
     const big = randomBytes(19 * 1024 * 1024 + 3);
     expect(await store.write(`${base}/unknown-big.bin`, pieces(big), {})).toBe(big.length);
-    const got = await bytes(await store.read(`${base}/unknown-big.bin`, 0, big.length));
+    const got = await readBytes(`${base}/unknown-big.bin`, 0, big.length);
     expect(createHash('sha256').update(got).digest('hex')).toBe(createHash('sha256').update(big).digest('hex'));
     expect(await store.write(`${base}/unknown-small.bin`, pieces(Buffer.from('small')), {})).toBe(5);
     expect(await store.write(`${base}/empty.bin`, Readable.from([]), {})).toBe(0);
@@ -118,7 +120,7 @@ describe('S3ArtifactStore (real S3 server)', () => {
       { partNumber: 1, etag: etags[0]! },
       { partNumber: 2, etag: etags[1]! },
     ]);
-    expect((await bytes(await store.read(key, 0, part1.length + part2.length))).equals(Buffer.concat([part1, part2]))).toBe(true);
+    expect((await readBytes(key, 0, part1.length + part2.length)).equals(Buffer.concat([part1, part2]))).toBe(true);
   });
 
   it('streams a part through the service, and aborts cleanly', async () => {
@@ -126,7 +128,7 @@ describe('S3ArtifactStore (real S3 server)', () => {
     const id = await store.createMultipartUpload(key);
     const etag = await store.uploadPart(key, id, 1, pieces(Buffer.from('only part')), 9);
     await store.completeMultipartUpload(key, id, [{ partNumber: 1, etag }]);
-    expect((await bytes(await store.read(key, 0, 9))).toString()).toBe('only part');
+    expect((await readBytes(key, 0, 9)).toString()).toBe('only part');
     const other = await store.createMultipartUpload(`${base}/aborted.bin`);
     await store.abortMultipartUpload(`${base}/aborted.bin`, other);
     await expect(store.abortMultipartUpload(`${base}/aborted.bin`, other)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' });
@@ -140,7 +142,10 @@ describe('S3ArtifactStore (real S3 server)', () => {
     expect(await (await fetch(get)).text()).toBe('via url');
   });
 
-  it('maps a missing object to RESOURCE_DOES_NOT_EXIST', async () => {
-    await expect(store.read(`${base}/missing.bin`, 0, 10).then(bytes)).rejects.toBeInstanceOf(CairnError);
+  it('hands out read URLs that answer 404 once the object is gone', async () => {
+    await store.write(`${base}/gone.bin`, pieces(Buffer.from('soon gone')), { size: 9 });
+    const source = await store.read(`${base}/gone.bin`);
+    await store.delete(`${base}/gone.bin`);
+    expect('url' in source && (await fetch(source.url)).status).toBe(404);
   });
 });

@@ -3,7 +3,7 @@ import { Client } from 'minio';
 import { ArtifactStoreConfig } from '@cairn/config';
 import { CairnError } from '@cairn/contracts';
 import { Http1Client, Http1Response } from '@cairn/grpc';
-import { ArtifactEntry, ArtifactStore, CompletedPartRef, StoredEntry, WriteOptions } from './artifact-store';
+import { ArtifactEntry, ArtifactStore, CompletedPartRef, FileBytes, StoredEntry, WriteOptions } from './artifact-store';
 import { randomUUID } from 'node:crypto';
 import { parseListObjectsV2, rfc3986 } from './s3-list';
 import { AwsChunkedEncoder, awsChunkedHeaders, awsChunkedLength, signV4, STREAMING_TRAILER_PAYLOAD } from './s3-signing';
@@ -20,9 +20,12 @@ const MAX_SINGLE_PUT_BYTES = 5 * 1024 ** 3;
 const PART_BYTES = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 const INTERNAL_URL_SECONDS = 3600;
+/**
+ * Lifetime of the presigned URL a download is read from. The caller sends it
+ * at once; the margin covers clocks that differ between hosts.
+ */
+const READ_URL_SECONDS = 300;
 const ERROR_BODY_LIMIT = 64 * 1024;
-/** SHA-256 of an empty payload (GET). */
-const EMPTY_PAYLOAD_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 interface S3LikeError {
   code?: string;
@@ -83,10 +86,11 @@ async function* parts(body: Readable, size: number): AsyncGenerator<Buffer> {
 /**
  * Artifacts as objects in one bucket of any S3 API (distributed mode).
  *
- * The byte paths (GET of a file or a range, PUT of a body) are signed here
- * and sent through the lean HTTP/1.1 client (@cairn/grpc Http1Client), whose
- * GET bodies pipe on in reused 1 MiB buffers; minio does the rest (stat,
- * list, delete, multipart bookkeeping, presigning).
+ * Downloads are read from presigned GET URLs by the caller itself (the
+ * gateway), so their bytes do not pass through this service. Upload bodies
+ * are signed here and sent through the lean HTTP/1.1 client (@cairn/grpc
+ * Http1Client); minio does the rest (stat, list, delete, multipart
+ * bookkeeping, presigning).
  *
  * A body of known length streams straight into one PUT, framed as
  * aws-chunked with a trailing CRC32 checksum: nothing is buffered, and the
@@ -144,31 +148,13 @@ export class S3ArtifactStore implements ArtifactStore {
     return page.keys.length > 0 || page.prefixes.length > 0 ? { kind: 'dir' } : null;
   }
 
-  /** The bytes as an Http1Response: a Readable whose pipeTo() passes them on in reused buffers. */
-  async read(key: string, offset: number, length: number): Promise<Readable> {
-    if (length <= 0) return Readable.from([]);
-    const path = this.objectPath(key);
-    const headers = signV4({
-      method: 'GET',
-      path,
-      headers: { host: this.endpoint.host, range: `bytes=${offset}-${offset + length - 1}` },
-      payloadHash: EMPTY_PAYLOAD_SHA256,
-      accessKey: this.config.accessKey,
-      secretKey: this.config.secretKey,
-      region: this.config.region,
-    });
-    let res: Http1Response;
+  /** A presigned GET of the object: the caller fetches the bytes from S3 itself, one process hop fewer than through here. */
+  async read(key: string): Promise<FileBytes> {
     try {
-      res = await this.http.request({ method: 'GET', target: path, headers });
+      return { url: await this.presign('GET', key, READ_URL_SECONDS) };
     } catch (err) {
       throw storeError(err, key);
     }
-    if (res.status !== 200 && res.status !== 206) throw storeError(await s3Failure('GET', res), key);
-    if (res.length !== length) {
-      res.destroy();
-      throw new Error(`S3 GET of '${key}' answered ${res.length ?? 'an unknown number of'} bytes, not the ${length} asked for`);
-    }
-    return res;
   }
 
   async write(key: string, body: Readable, options: WriteOptions): Promise<number> {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { CairnError } from '@cairn/contracts';
+import { FileBytes } from '../repositories/artifact-store';
 import { FilesystemArtifactStore } from '../repositories/filesystem-artifact-store.repository';
 import { ArtifactsService, resolveRange } from './artifacts.service';
 
@@ -11,10 +12,19 @@ function chunks(...parts: string[]): Readable {
   return Readable.from(parts.map((p) => Buffer.from(p)));
 }
 
-async function text(stream: Readable | null): Promise<string> {
+/** A download's bytes as text (the filesystem store streams them). */
+async function text(bytes: FileBytes | null): Promise<string> {
+  if (bytes !== null && !('stream' in bytes)) throw new Error('filesystem reads are streams');
   let out = '';
-  for await (const chunk of (stream ?? []) as AsyncIterable<Buffer>) out += chunk.toString();
+  for await (const chunk of (bytes?.stream ?? []) as AsyncIterable<Buffer>) out += chunk.toString();
   return out;
+}
+
+/** A store whose reads are presigned URLs (as S3's are), on a directory. */
+class PresigningStore extends FilesystemArtifactStore {
+  override read(key: string): Promise<FileBytes> {
+    return Promise.resolve({ url: `https://s3.example/bucket/${key}?X-Amz-Signature=x` });
+  }
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
@@ -70,11 +80,27 @@ describe('ArtifactsService on the filesystem store', () => {
     expect(await service.list('3/r')).toEqual({ files: [{ path: 'artifacts', is_dir: true }] });
     const opened = await service.openDownload({ path: '3/r/artifacts/f.txt', range: { start: 3, end: 5 } });
     expect(opened.header).toMatchObject({ file_size: 10, offset: 3, length: 3, partial: true });
-    expect(await text(opened.body)).toBe('345');
+    expect(await text(opened.bytes)).toBe('345');
     const past = await service.openDownload({ path: '3/r/artifacts/f.txt', range: { start: 99 } });
-    expect(past).toMatchObject({ header: { range_satisfiable: false, file_size: 10 }, body: null });
+    expect(past).toMatchObject({ header: { range_satisfiable: false, file_size: 10 }, bytes: null });
     await service.delete('3/r');
     expect(await service.list('3')).toEqual({ files: [] });
+  });
+
+  it('hands over a presigning store\'s URL for the bytes, and none for HEAD or an empty file', async () => {
+    const presigning = new ArtifactsService(new PresigningStore(dir));
+    await presigning.upload({ path: 'p/f.bin', content_length: 10, content_type: '' }, chunks('0123456789'));
+    await presigning.upload({ path: 'p/empty.bin', content_length: 0, content_type: '' }, chunks());
+    expect(await presigning.openDownload({ path: 'p/f.bin', range: { suffix_length: 4 } })).toEqual({
+      header: { file_size: 10, offset: 6, length: 4, partial: true, range_satisfiable: true },
+      bytes: { url: 'https://s3.example/bucket/p/f.bin?X-Amz-Signature=x' },
+    });
+    expect((await presigning.openDownload({ path: 'p/f.bin' }, false)).bytes).toBeNull();
+    expect(await presigning.openDownload({ path: 'p/empty.bin' })).toEqual({
+      header: { file_size: 0, offset: 0, length: 0, partial: false, range_satisfiable: true },
+      bytes: null,
+    });
+    expect(await codeOf(presigning.openDownload({ path: 'p/missing.bin' }))).toBe('RESOURCE_DOES_NOT_EXIST');
   });
 
   it('stores nothing when the body is shorter or longer than declared', async () => {
@@ -130,7 +156,7 @@ describe('ArtifactsService on the filesystem store', () => {
         { part_number: 2, etag: p2.etag },
       ],
     });
-    expect(await text((await service.openDownload({ path: 'm/f.bin' })).body)).toBe('abcde');
+    expect(await text((await service.openDownload({ path: 'm/f.bin' })).bytes)).toBe('abcde');
   });
 
   it('validates multipart requests', async () => {

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { artifacts, CairnError } from '@cairn/contracts';
-import { ARTIFACT_STORE, ArtifactStore } from '../repositories/artifact-store.repository';
+import { ARTIFACT_STORE, ArtifactStore, FileBytes } from '../repositories/artifact-store.repository';
 import { normalizeKey } from './artifact-key';
 
 /** S3's part-number range (the filesystem store keeps to it too). */
@@ -133,8 +133,8 @@ function expiry(seconds: number | undefined, fallback: number): number {
 
 export interface OpenedDownload {
   header: artifacts.DownloadHeader;
-  /** Null when no bytes follow (unsatisfiable range). */
-  body: Readable | null;
+  /** Where the bytes come from; null when there are none to send (HEAD, an empty range, an unsatisfiable one). */
+  bytes: FileBytes | null;
 }
 
 @Injectable()
@@ -157,8 +157,9 @@ export class ArtifactsService {
   }
 
   /**
-   * Opens a file (or a range of it) for download: the header, and the bytes
-   * unless `withBody` is false (HEAD) or the range lies outside the file.
+   * Opens a file (or a range of it) for download: the header, and where its
+   * bytes come from (a stream, or a presigned URL of the object) unless
+   * `withBody` is false (HEAD) or there are none to send.
    */
   async openDownload(request: artifacts.DownloadRequest, withBody = true): Promise<OpenedDownload> {
     const key = normalizeKey(request.path);
@@ -166,8 +167,8 @@ export class ArtifactsService {
     if (entry === null) throw CairnError.notFound(`No such artifact: '${key}'`);
     if (entry.kind === 'dir') throw CairnError.invalidParameter(`Artifact path refers to a directory, not a file: '${key}'`);
     const header = resolveRange(entry.size, request.range);
-    if (!header.range_satisfiable || !withBody) return { header, body: null };
-    return { header, body: await this.store.read(key, header.offset, header.length) };
+    if (!header.range_satisfiable || !withBody || header.length === 0) return { header, bytes: null };
+    return { header, bytes: await this.store.read(key, header.offset, header.length) };
   }
 
   async list(path: string): Promise<artifacts.ListArtifactsResponse> {

@@ -16,8 +16,10 @@ import {
   Http1Client,
   Http1Request,
   Http1Response,
+  LENGTH_HEADER,
   OFFSET_HEADER,
   outgoingMetadata,
+  PARTIAL_HEADER,
 } from '@cairn/grpc';
 import { currentRequestId, REQUEST_ID_HEADER } from '@cairn/observability';
 
@@ -28,15 +30,21 @@ import { currentRequestId, REQUEST_ID_HEADER } from '@cairn/observability';
  * copies per byte (protobuf framing, HTTP/2 frames, message reassembly); the
  * data plane carries bytes as they are, and its responses are read into
  * reused buffers that pipe straight on to the client, so a download costs
- * this process a read and a write per MiB. Both directions keep
- * backpressure end to end: a slow side slows the other and no file is ever
- * held in memory.
+ * this process a read and a write per MiB. On a store with presigned URLs
+ * (S3) the service answers a download with a short-lived presigned GET
+ * instead (it still resolves, confines and checks the file), and the bytes
+ * come from the store straight into this process: one hop instead of two.
+ * Both directions keep backpressure end to end: a slow side slows the other
+ * and no file is ever held in memory.
  */
 
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /** Kept-alive data plane connections (the service keeps them 65 s). */
 const DATA_PLANE_IDLE_MS = 30_000;
 const DATA_PLANE_MAX_IDLE = 16;
+/** Kept-alive connections to the artifact store (downloads by presigned URL); S3 servers close idle ones after a few seconds. */
+const STORE_IDLE_MS = 4_000;
+const STORE_MAX_IDLE = 16;
 
 type Callback<T> = (err: grpc.ServiceError | null, value?: T) => void;
 
@@ -66,6 +74,21 @@ async function errorOf(res: Http1Response): Promise<CairnError> {
   return res.status === 404 ? CairnError.notFound(message) : CairnError.internal(message);
 }
 
+/** The store's refusal of a presigned download, as a domain error (S3 answers errors as XML with a <Code>). */
+async function storeErrorOf(res: Http1Response, key: string): Promise<CairnError> {
+  const text = await res.text().catch(() => '');
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  if (res.status === 404) return CairnError.notFound(`No such artifact: '${key}'`);
+  return CairnError.internal(`The artifact store answered the download of '${key}' with ${res.status}${code ? ` ${code}` : ''}`);
+}
+
+/** A header of a data plane answer as a non-negative safe integer, or undefined. */
+function sizeHeader(res: Http1Response, name: string): number | undefined {
+  const raw = res.headers[name];
+  const n = raw === undefined || !/^\d+$/.test(raw) ? NaN : Number(raw);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 function rangeQuery(range: artifacts.ByteRange | undefined | null): string {
   if (!range) return '';
   const params = new URLSearchParams();
@@ -80,6 +103,8 @@ function rangeQuery(range: artifacts.ByteRange | undefined | null): string {
 export class ArtifactsClient implements OnModuleInit, OnApplicationShutdown {
   private client!: grpc.Client;
   private data!: Http1Client;
+  /** Connections to the artifact store, by origin (the one S3 endpoint the artifacts service signs for). */
+  private readonly stores = new Map<string, Http1Client>();
 
   constructor(@Inject(CAIRN_CONFIG) private readonly config: CairnConfig) {}
 
@@ -103,6 +128,7 @@ export class ArtifactsClient implements OnModuleInit, OnApplicationShutdown {
   onApplicationShutdown(): void {
     this.client?.close();
     this.data?.close();
+    for (const store of this.stores.values()) store.close();
   }
 
   /** A unary RPC; failures come back as domain errors. */
@@ -117,18 +143,21 @@ export class ArtifactsClient implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Opens a download (`headOnly`: just its header): resolves with the size
-   * and the range served as soon as the service answers, and the bytes to
-   * pipe on. An error answer (missing file, directory, ...) rejects.
+   * and the range served as soon as the bytes are on their way, and the
+   * bytes to pipe on: from the data plane, or, when the service answers with
+   * a presigned URL (S3), from the store itself. An error answer (missing
+   * file, directory, ...) rejects.
    */
   async download(request: artifacts.DownloadRequest, headOnly = false): Promise<OpenDownload> {
     const res = await this.exchange({
       method: headOnly ? 'HEAD' : 'GET',
       target: dataPlanePath(DATA_PLANE_FILES, request.path) + rangeQuery(request.range),
     });
+    if (res.status === 307 && !headOnly) return this.downloadFromStore(request.path, res);
     if (res.status !== 200 && res.status !== 206 && res.status !== 416) throw await errorOf(res);
-    const fileSize = Number(res.headers[FILE_SIZE_HEADER]);
-    const offset = Number(res.headers[OFFSET_HEADER] ?? 0);
-    if (!Number.isSafeInteger(fileSize) || !Number.isSafeInteger(offset) || (res.status !== 416 && res.length === undefined)) {
+    const fileSize = sizeHeader(res, FILE_SIZE_HEADER);
+    const offset = sizeHeader(res, OFFSET_HEADER);
+    if (fileSize === undefined || offset === undefined || (res.status !== 416 && res.length === undefined)) {
       res.destroy();
       throw CairnError.internal('The artifacts service answered a download without its sizes');
     }
@@ -140,6 +169,66 @@ export class ArtifactsClient implements OnModuleInit, OnApplicationShutdown {
       range_satisfiable: res.status !== 416,
     };
     return { header, body: res };
+  }
+
+  /**
+   * The bytes the artifacts service has checked and signed for (its 307):
+   * GET the presigned URL with the range to serve, and check the store
+   * answers exactly those bytes.
+   */
+  private async downloadFromStore(key: string, redirect: Http1Response): Promise<OpenDownload> {
+    await redirect.text(); // (no body: the connection goes back to the pool)
+    const fileSize = sizeHeader(redirect, FILE_SIZE_HEADER);
+    const offset = sizeHeader(redirect, OFFSET_HEADER);
+    const length = sizeHeader(redirect, LENGTH_HEADER);
+    let url: URL | undefined;
+    try {
+      url = new URL(redirect.headers.location ?? '');
+    } catch {
+      // reported below
+    }
+    if (fileSize === undefined || offset === undefined || !length || (url?.protocol !== 'http:' && url?.protocol !== 'https:')) {
+      throw CairnError.internal('The artifacts service answered a download with an invalid redirect');
+    }
+    let res: Http1Response;
+    try {
+      res = await this.store(url).request({
+        method: 'GET',
+        target: `${url.pathname}${url.search}`,
+        // url.host leaves out a default port, as the signature's host does.
+        headers: { host: url.host, range: `bytes=${offset}-${offset + length - 1}` },
+      });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new CairnError('TEMPORARILY_UNAVAILABLE', `The artifact store is unreachable${code ? ` (${code})` : ''}: ${(err as Error).message}`);
+    }
+    if (res.status !== 206 && res.status !== 200) throw await storeErrorOf(res, key);
+    if (res.length !== length || (res.status === 200 && offset !== 0)) {
+      res.destroy();
+      throw CairnError.internal(`The artifact store answered ${res.length ?? 'an unknown number of'} bytes of '${key}', not the ${length} signed for`);
+    }
+    const header: artifacts.DownloadHeader = {
+      file_size: fileSize,
+      offset,
+      length,
+      partial: redirect.headers[PARTIAL_HEADER] === '1',
+      range_satisfiable: true,
+    };
+    return { header, body: res };
+  }
+
+  /** The kept-alive connections to a store's origin. */
+  private store(url: URL): Http1Client {
+    let client = this.stores.get(url.origin);
+    if (client === undefined) {
+      const tls = url.protocol === 'https:';
+      client = new Http1Client(
+        { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : tls ? 443 : 80, tls },
+        { maxIdle: STORE_MAX_IDLE, idleMs: STORE_IDLE_MS },
+      );
+      this.stores.set(url.origin, client);
+    }
+    return client;
   }
 
   /** Streams an HTTP body into a file; resolves once the service has committed it. */
