@@ -1,12 +1,13 @@
 import * as path from 'node:path';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
-import { GRPC_PACKAGES, HEALTH_PACKAGE, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@cairn/contracts';
+import { GRPC_PACKAGES, HEALTH_PACKAGE, PROTO_ROOT } from '@cairn/contracts';
+import { clientPackageDefinition, serverPackageDefinition } from './grpc-codecs';
 
 export type GrpcServiceName = keyof typeof GRPC_PACKAGES;
 
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-/** Options of a service's gRPC server: its own package plus the standard health service. */
+/** Options of a service's gRPC server: its own package plus the standard health service (responses: grpc-codecs.ts). */
 export function grpcServerOptions(service: GrpcServiceName, url: string): GrpcOptions {
   const own = GRPC_PACKAGES[service];
   return {
@@ -14,15 +15,14 @@ export function grpcServerOptions(service: GrpcServiceName, url: string): GrpcOp
     options: {
       url,
       package: [...own.packages, ...HEALTH_PACKAGE.packages],
-      protoPath: [...own.files, ...HEALTH_PACKAGE.files].map((f) => path.join(PROTO_ROOT, f)),
-      loader: PROTO_LOADER_OPTIONS,
+      packageDefinition: serverPackageDefinition([...own.files, ...HEALTH_PACKAGE.files].map((f) => path.join(PROTO_ROOT, f))),
       maxReceiveMessageLength: MAX_MESSAGE_BYTES,
       maxSendMessageLength: MAX_MESSAGE_BYTES,
     },
   };
 }
 
-/** Options of a client of a service's gRPC package. */
+/** Options of a client of a service's gRPC package (responses arrive as ReceivedMessage: grpc-codecs.ts). */
 export function grpcClientOptions(service: GrpcServiceName, url: string): GrpcOptions {
   const own = GRPC_PACKAGES[service];
   return {
@@ -30,8 +30,7 @@ export function grpcClientOptions(service: GrpcServiceName, url: string): GrpcOp
     options: {
       url,
       package: [...own.packages],
-      protoPath: own.files.map((f) => path.join(PROTO_ROOT, f)),
-      loader: PROTO_LOADER_OPTIONS,
+      packageDefinition: clientPackageDefinition(own.files.map((f) => path.join(PROTO_ROOT, f))),
       maxReceiveMessageLength: MAX_MESSAGE_BYTES,
       maxSendMessageLength: MAX_MESSAGE_BYTES,
       keepalive: { keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 },

@@ -1,4 +1,5 @@
 export * from './grpc-server';
+export * from './grpc-codecs';
 export * from './grpc-errors';
 export * from './grpc-context.interceptor';
 export * from './health.controller';

@@ -1,6 +1,6 @@
 import { Observable, firstValueFrom } from 'rxjs';
 import { Metadata } from '@grpc/grpc-js';
-import { fromGrpcError, outgoingMetadata } from '@cairn/grpc';
+import { fromGrpcError, outgoingMetadata, receivedResponse } from '@cairn/grpc';
 import { currentRequestId } from '@cairn/observability';
 
 /** The request and response types of a ts-proto client's unary method. */
@@ -19,9 +19,9 @@ export async function callUnary<C, K extends keyof C>(
 ): Promise<ResponseOf<C, K>> {
   const metadata: Metadata = outgoingMetadata(currentRequestId());
   for (const [key, value] of Object.entries(extra)) metadata.set(key, value);
-  const fn = client[method] as unknown as (req: RequestOf<C, K>, metadata: Metadata) => Observable<ResponseOf<C, K>>;
+  const fn = client[method] as unknown as (req: RequestOf<C, K>, metadata: Metadata) => Observable<unknown>;
   try {
-    return await firstValueFrom(fn.call(client, request, metadata));
+    return receivedResponse<ResponseOf<C, K>>(await firstValueFrom(fn.call(client, request, metadata)));
   } catch (err) {
     throw fromGrpcError(err);
   }

@@ -5,6 +5,7 @@
 // source: cairn/artifacts/v1/artifacts.proto
 
 /* eslint-disable */
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
@@ -214,6 +215,716 @@ export interface GetPresignedUrlResponse_HeadersEntry {
 
 export const CAIRN_ARTIFACTS_V1_PACKAGE_NAME = "cairn.artifacts.v1";
 
+function createBaseGetStoreInfoRequest(): GetStoreInfoRequest {
+  return {};
+}
+
+export const GetStoreInfoRequest: MessageFns<GetStoreInfoRequest> = {
+  encode(_: GetStoreInfoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetStoreInfoRequest>, I>>(base?: I): GetStoreInfoRequest {
+    return GetStoreInfoRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetStoreInfoRequest>, I>>(_: I): GetStoreInfoRequest {
+    const message = createBaseGetStoreInfoRequest();
+    return message;
+  },
+};
+
+function createBaseGetStoreInfoResponse(): GetStoreInfoResponse {
+  return { backend: "", location: "", presigned_urls: false };
+}
+
+export const GetStoreInfoResponse: MessageFns<GetStoreInfoResponse> = {
+  encode(message: GetStoreInfoResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.backend !== "") {
+      writer.uint32(10).string(message.backend);
+    }
+    if (message.location !== "") {
+      writer.uint32(18).string(message.location);
+    }
+    if (message.presigned_urls !== false) {
+      writer.uint32(24).bool(message.presigned_urls);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetStoreInfoResponse>, I>>(base?: I): GetStoreInfoResponse {
+    return GetStoreInfoResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetStoreInfoResponse>, I>>(object: I): GetStoreInfoResponse {
+    const message = createBaseGetStoreInfoResponse();
+    message.backend = object.backend ?? "";
+    message.location = object.location ?? "";
+    message.presigned_urls = object.presigned_urls ?? false;
+    return message;
+  },
+};
+
+function createBaseUploadHeader(): UploadHeader {
+  return { path: "", content_type: "" };
+}
+
+export const UploadHeader: MessageFns<UploadHeader> = {
+  encode(message: UploadHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.content_length !== undefined) {
+      writer.uint32(16).int64(message.content_length);
+    }
+    if (message.content_type !== "") {
+      writer.uint32(26).string(message.content_type);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UploadHeader>, I>>(base?: I): UploadHeader {
+    return UploadHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadHeader>, I>>(object: I): UploadHeader {
+    const message = createBaseUploadHeader();
+    message.path = object.path ?? "";
+    message.content_length = object.content_length ?? undefined;
+    message.content_type = object.content_type ?? "";
+    return message;
+  },
+};
+
+function createBaseUploadResponse(): UploadResponse {
+  return { size: 0 };
+}
+
+export const UploadResponse: MessageFns<UploadResponse> = {
+  encode(message: UploadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.size !== 0) {
+      writer.uint32(8).int64(message.size);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UploadResponse>, I>>(base?: I): UploadResponse {
+    return UploadResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadResponse>, I>>(object: I): UploadResponse {
+    const message = createBaseUploadResponse();
+    message.size = object.size ?? 0;
+    return message;
+  },
+};
+
+function createBaseByteRange(): ByteRange {
+  return {};
+}
+
+export const ByteRange: MessageFns<ByteRange> = {
+  encode(message: ByteRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.start !== undefined) {
+      writer.uint32(8).int64(message.start);
+    }
+    if (message.end !== undefined) {
+      writer.uint32(16).int64(message.end);
+    }
+    if (message.suffix_length !== undefined) {
+      writer.uint32(24).int64(message.suffix_length);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ByteRange>, I>>(base?: I): ByteRange {
+    return ByteRange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ByteRange>, I>>(object: I): ByteRange {
+    const message = createBaseByteRange();
+    message.start = object.start ?? undefined;
+    message.end = object.end ?? undefined;
+    message.suffix_length = object.suffix_length ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDownloadRequest(): DownloadRequest {
+  return { path: "" };
+}
+
+export const DownloadRequest: MessageFns<DownloadRequest> = {
+  encode(message: DownloadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.range !== undefined) {
+      ByteRange.encode(message.range, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DownloadRequest>, I>>(base?: I): DownloadRequest {
+    return DownloadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownloadRequest>, I>>(object: I): DownloadRequest {
+    const message = createBaseDownloadRequest();
+    message.path = object.path ?? "";
+    message.range = (object.range !== undefined && object.range !== null)
+      ? ByteRange.fromPartial(object.range)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDownloadHeader(): DownloadHeader {
+  return { file_size: 0, offset: 0, length: 0, partial: false, range_satisfiable: false };
+}
+
+export const DownloadHeader: MessageFns<DownloadHeader> = {
+  encode(message: DownloadHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.file_size !== 0) {
+      writer.uint32(8).int64(message.file_size);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(16).int64(message.offset);
+    }
+    if (message.length !== 0) {
+      writer.uint32(24).int64(message.length);
+    }
+    if (message.partial !== false) {
+      writer.uint32(32).bool(message.partial);
+    }
+    if (message.range_satisfiable !== false) {
+      writer.uint32(40).bool(message.range_satisfiable);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DownloadHeader>, I>>(base?: I): DownloadHeader {
+    return DownloadHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DownloadHeader>, I>>(object: I): DownloadHeader {
+    const message = createBaseDownloadHeader();
+    message.file_size = object.file_size ?? 0;
+    message.offset = object.offset ?? 0;
+    message.length = object.length ?? 0;
+    message.partial = object.partial ?? false;
+    message.range_satisfiable = object.range_satisfiable ?? false;
+    return message;
+  },
+};
+
+function createBaseListArtifactsRequest(): ListArtifactsRequest {
+  return { path: "" };
+}
+
+export const ListArtifactsRequest: MessageFns<ListArtifactsRequest> = {
+  encode(message: ListArtifactsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ListArtifactsRequest>, I>>(base?: I): ListArtifactsRequest {
+    return ListArtifactsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListArtifactsRequest>, I>>(object: I): ListArtifactsRequest {
+    const message = createBaseListArtifactsRequest();
+    message.path = object.path ?? "";
+    return message;
+  },
+};
+
+function createBaseFileInfo(): FileInfo {
+  return { path: "", is_dir: false };
+}
+
+export const FileInfo: MessageFns<FileInfo> = {
+  encode(message: FileInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.is_dir !== false) {
+      writer.uint32(16).bool(message.is_dir);
+    }
+    if (message.file_size !== undefined) {
+      writer.uint32(24).int64(message.file_size);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<FileInfo>, I>>(base?: I): FileInfo {
+    return FileInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FileInfo>, I>>(object: I): FileInfo {
+    const message = createBaseFileInfo();
+    message.path = object.path ?? "";
+    message.is_dir = object.is_dir ?? false;
+    message.file_size = object.file_size ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListArtifactsResponse(): ListArtifactsResponse {
+  return { files: [] };
+}
+
+export const ListArtifactsResponse: MessageFns<ListArtifactsResponse> = {
+  encode(message: ListArtifactsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.files) {
+      FileInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ListArtifactsResponse>, I>>(base?: I): ListArtifactsResponse {
+    return ListArtifactsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListArtifactsResponse>, I>>(object: I): ListArtifactsResponse {
+    const message = createBaseListArtifactsResponse();
+    message.files = object.files?.map((e) => FileInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeleteArtifactsRequest(): DeleteArtifactsRequest {
+  return { path: "" };
+}
+
+export const DeleteArtifactsRequest: MessageFns<DeleteArtifactsRequest> = {
+  encode(message: DeleteArtifactsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteArtifactsRequest>, I>>(base?: I): DeleteArtifactsRequest {
+    return DeleteArtifactsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteArtifactsRequest>, I>>(object: I): DeleteArtifactsRequest {
+    const message = createBaseDeleteArtifactsRequest();
+    message.path = object.path ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteArtifactsResponse(): DeleteArtifactsResponse {
+  return {};
+}
+
+export const DeleteArtifactsResponse: MessageFns<DeleteArtifactsResponse> = {
+  encode(_: DeleteArtifactsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteArtifactsResponse>, I>>(base?: I): DeleteArtifactsResponse {
+    return DeleteArtifactsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteArtifactsResponse>, I>>(_: I): DeleteArtifactsResponse {
+    const message = createBaseDeleteArtifactsResponse();
+    return message;
+  },
+};
+
+function createBaseCreateMultipartUploadRequest(): CreateMultipartUploadRequest {
+  return { path: "", num_parts: 0, expires_in_seconds: 0 };
+}
+
+export const CreateMultipartUploadRequest: MessageFns<CreateMultipartUploadRequest> = {
+  encode(message: CreateMultipartUploadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.num_parts !== 0) {
+      writer.uint32(16).int32(message.num_parts);
+    }
+    if (message.expires_in_seconds !== 0) {
+      writer.uint32(24).int32(message.expires_in_seconds);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateMultipartUploadRequest>, I>>(base?: I): CreateMultipartUploadRequest {
+    return CreateMultipartUploadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateMultipartUploadRequest>, I>>(object: I): CreateMultipartUploadRequest {
+    const message = createBaseCreateMultipartUploadRequest();
+    message.path = object.path ?? "";
+    message.num_parts = object.num_parts ?? 0;
+    message.expires_in_seconds = object.expires_in_seconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseMultipartUploadCredential(): MultipartUploadCredential {
+  return { part_number: 0, url: "", headers: {} };
+}
+
+export const MultipartUploadCredential: MessageFns<MultipartUploadCredential> = {
+  encode(message: MultipartUploadCredential, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.part_number !== 0) {
+      writer.uint32(8).int32(message.part_number);
+    }
+    if (message.url !== "") {
+      writer.uint32(18).string(message.url);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      MultipartUploadCredential_HeadersEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<MultipartUploadCredential>, I>>(base?: I): MultipartUploadCredential {
+    return MultipartUploadCredential.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MultipartUploadCredential>, I>>(object: I): MultipartUploadCredential {
+    const message = createBaseMultipartUploadCredential();
+    message.part_number = object.part_number ?? 0;
+    message.url = object.url ?? "";
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseMultipartUploadCredential_HeadersEntry(): MultipartUploadCredential_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const MultipartUploadCredential_HeadersEntry: MessageFns<MultipartUploadCredential_HeadersEntry> = {
+  encode(message: MultipartUploadCredential_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<MultipartUploadCredential_HeadersEntry>, I>>(
+    base?: I,
+  ): MultipartUploadCredential_HeadersEntry {
+    return MultipartUploadCredential_HeadersEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MultipartUploadCredential_HeadersEntry>, I>>(
+    object: I,
+  ): MultipartUploadCredential_HeadersEntry {
+    const message = createBaseMultipartUploadCredential_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateMultipartUploadResponse(): CreateMultipartUploadResponse {
+  return { upload_id: "", credentials: [] };
+}
+
+export const CreateMultipartUploadResponse: MessageFns<CreateMultipartUploadResponse> = {
+  encode(message: CreateMultipartUploadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.upload_id !== "") {
+      writer.uint32(10).string(message.upload_id);
+    }
+    for (const v of message.credentials) {
+      MultipartUploadCredential.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateMultipartUploadResponse>, I>>(base?: I): CreateMultipartUploadResponse {
+    return CreateMultipartUploadResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateMultipartUploadResponse>, I>>(
+    object: I,
+  ): CreateMultipartUploadResponse {
+    const message = createBaseCreateMultipartUploadResponse();
+    message.upload_id = object.upload_id ?? "";
+    message.credentials = object.credentials?.map((e) => MultipartUploadCredential.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseUploadPartHeader(): UploadPartHeader {
+  return { path: "", upload_id: "", part_number: 0 };
+}
+
+export const UploadPartHeader: MessageFns<UploadPartHeader> = {
+  encode(message: UploadPartHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.upload_id !== "") {
+      writer.uint32(18).string(message.upload_id);
+    }
+    if (message.part_number !== 0) {
+      writer.uint32(24).int32(message.part_number);
+    }
+    if (message.content_length !== undefined) {
+      writer.uint32(32).int64(message.content_length);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UploadPartHeader>, I>>(base?: I): UploadPartHeader {
+    return UploadPartHeader.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadPartHeader>, I>>(object: I): UploadPartHeader {
+    const message = createBaseUploadPartHeader();
+    message.path = object.path ?? "";
+    message.upload_id = object.upload_id ?? "";
+    message.part_number = object.part_number ?? 0;
+    message.content_length = object.content_length ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUploadPartResponse(): UploadPartResponse {
+  return { etag: "" };
+}
+
+export const UploadPartResponse: MessageFns<UploadPartResponse> = {
+  encode(message: UploadPartResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.etag !== "") {
+      writer.uint32(10).string(message.etag);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UploadPartResponse>, I>>(base?: I): UploadPartResponse {
+    return UploadPartResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadPartResponse>, I>>(object: I): UploadPartResponse {
+    const message = createBaseUploadPartResponse();
+    message.etag = object.etag ?? "";
+    return message;
+  },
+};
+
+function createBaseCompletedPart(): CompletedPart {
+  return { part_number: 0, etag: "" };
+}
+
+export const CompletedPart: MessageFns<CompletedPart> = {
+  encode(message: CompletedPart, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.part_number !== 0) {
+      writer.uint32(8).int32(message.part_number);
+    }
+    if (message.etag !== "") {
+      writer.uint32(18).string(message.etag);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CompletedPart>, I>>(base?: I): CompletedPart {
+    return CompletedPart.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompletedPart>, I>>(object: I): CompletedPart {
+    const message = createBaseCompletedPart();
+    message.part_number = object.part_number ?? 0;
+    message.etag = object.etag ?? "";
+    return message;
+  },
+};
+
+function createBaseCompleteMultipartUploadRequest(): CompleteMultipartUploadRequest {
+  return { path: "", upload_id: "", parts: [] };
+}
+
+export const CompleteMultipartUploadRequest: MessageFns<CompleteMultipartUploadRequest> = {
+  encode(message: CompleteMultipartUploadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.upload_id !== "") {
+      writer.uint32(18).string(message.upload_id);
+    }
+    for (const v of message.parts) {
+      CompletedPart.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CompleteMultipartUploadRequest>, I>>(base?: I): CompleteMultipartUploadRequest {
+    return CompleteMultipartUploadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompleteMultipartUploadRequest>, I>>(
+    object: I,
+  ): CompleteMultipartUploadRequest {
+    const message = createBaseCompleteMultipartUploadRequest();
+    message.path = object.path ?? "";
+    message.upload_id = object.upload_id ?? "";
+    message.parts = object.parts?.map((e) => CompletedPart.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCompleteMultipartUploadResponse(): CompleteMultipartUploadResponse {
+  return {};
+}
+
+export const CompleteMultipartUploadResponse: MessageFns<CompleteMultipartUploadResponse> = {
+  encode(_: CompleteMultipartUploadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CompleteMultipartUploadResponse>, I>>(base?: I): CompleteMultipartUploadResponse {
+    return CompleteMultipartUploadResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompleteMultipartUploadResponse>, I>>(_: I): CompleteMultipartUploadResponse {
+    const message = createBaseCompleteMultipartUploadResponse();
+    return message;
+  },
+};
+
+function createBaseAbortMultipartUploadRequest(): AbortMultipartUploadRequest {
+  return { path: "", upload_id: "" };
+}
+
+export const AbortMultipartUploadRequest: MessageFns<AbortMultipartUploadRequest> = {
+  encode(message: AbortMultipartUploadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.upload_id !== "") {
+      writer.uint32(18).string(message.upload_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<AbortMultipartUploadRequest>, I>>(base?: I): AbortMultipartUploadRequest {
+    return AbortMultipartUploadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AbortMultipartUploadRequest>, I>>(object: I): AbortMultipartUploadRequest {
+    const message = createBaseAbortMultipartUploadRequest();
+    message.path = object.path ?? "";
+    message.upload_id = object.upload_id ?? "";
+    return message;
+  },
+};
+
+function createBaseAbortMultipartUploadResponse(): AbortMultipartUploadResponse {
+  return {};
+}
+
+export const AbortMultipartUploadResponse: MessageFns<AbortMultipartUploadResponse> = {
+  encode(_: AbortMultipartUploadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<AbortMultipartUploadResponse>, I>>(base?: I): AbortMultipartUploadResponse {
+    return AbortMultipartUploadResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AbortMultipartUploadResponse>, I>>(_: I): AbortMultipartUploadResponse {
+    const message = createBaseAbortMultipartUploadResponse();
+    return message;
+  },
+};
+
+function createBaseGetPresignedUrlRequest(): GetPresignedUrlRequest {
+  return { path: "", method: "", expires_in_seconds: 0 };
+}
+
+export const GetPresignedUrlRequest: MessageFns<GetPresignedUrlRequest> = {
+  encode(message: GetPresignedUrlRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.method !== "") {
+      writer.uint32(18).string(message.method);
+    }
+    if (message.expires_in_seconds !== 0) {
+      writer.uint32(24).int32(message.expires_in_seconds);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetPresignedUrlRequest>, I>>(base?: I): GetPresignedUrlRequest {
+    return GetPresignedUrlRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPresignedUrlRequest>, I>>(object: I): GetPresignedUrlRequest {
+    const message = createBaseGetPresignedUrlRequest();
+    message.path = object.path ?? "";
+    message.method = object.method ?? "";
+    message.expires_in_seconds = object.expires_in_seconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetPresignedUrlResponse(): GetPresignedUrlResponse {
+  return { url: "", headers: {} };
+}
+
+export const GetPresignedUrlResponse: MessageFns<GetPresignedUrlResponse> = {
+  encode(message: GetPresignedUrlResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.url !== "") {
+      writer.uint32(10).string(message.url);
+    }
+    globalThis.Object.entries(message.headers).forEach(([key, value]: [string, string]) => {
+      GetPresignedUrlResponse_HeadersEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    if (message.file_size !== undefined) {
+      writer.uint32(24).int64(message.file_size);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetPresignedUrlResponse>, I>>(base?: I): GetPresignedUrlResponse {
+    return GetPresignedUrlResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPresignedUrlResponse>, I>>(object: I): GetPresignedUrlResponse {
+    const message = createBaseGetPresignedUrlResponse();
+    message.url = object.url ?? "";
+    message.headers = (globalThis.Object.entries(object.headers ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.file_size = object.file_size ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetPresignedUrlResponse_HeadersEntry(): GetPresignedUrlResponse_HeadersEntry {
+  return { key: "", value: "" };
+}
+
+export const GetPresignedUrlResponse_HeadersEntry: MessageFns<GetPresignedUrlResponse_HeadersEntry> = {
+  encode(message: GetPresignedUrlResponse_HeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetPresignedUrlResponse_HeadersEntry>, I>>(
+    base?: I,
+  ): GetPresignedUrlResponse_HeadersEntry {
+    return GetPresignedUrlResponse_HeadersEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetPresignedUrlResponse_HeadersEntry>, I>>(
+    object: I,
+  ): GetPresignedUrlResponse_HeadersEntry {
+    const message = createBaseGetPresignedUrlResponse_HeadersEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
 export interface ArtifactsServiceClient {
   getStoreInfo(request: GetStoreInfoRequest, metadata?: Metadata): Observable<GetStoreInfoResponse>;
 
@@ -309,3 +1020,21 @@ export function ArtifactsServiceControllerMethods() {
 }
 
 export const ARTIFACTS_SERVICE_NAME = "ArtifactsService";
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
+}

@@ -5,6 +5,7 @@
 // source: cairn/registry/v1/registry.proto
 
 /* eslint-disable */
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
@@ -468,6 +469,2199 @@ export interface GetModelVersionActivityResponse {
 
 export const CAIRN_REGISTRY_V1_PACKAGE_NAME = "cairn.registry.v1";
 
+function createBaseRegisteredModelTag(): RegisteredModelTag {
+  return { key: "", value: "" };
+}
+
+export const RegisteredModelTag: MessageFns<RegisteredModelTag> = {
+  encode(message: RegisteredModelTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RegisteredModelTag>, I>>(base?: I): RegisteredModelTag {
+    return RegisteredModelTag.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisteredModelTag>, I>>(object: I): RegisteredModelTag {
+    const message = createBaseRegisteredModelTag();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseModelVersionTag(): ModelVersionTag {
+  return { key: "", value: "" };
+}
+
+export const ModelVersionTag: MessageFns<ModelVersionTag> = {
+  encode(message: ModelVersionTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ModelVersionTag>, I>>(base?: I): ModelVersionTag {
+    return ModelVersionTag.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModelVersionTag>, I>>(object: I): ModelVersionTag {
+    const message = createBaseModelVersionTag();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseRegisteredModelAlias(): RegisteredModelAlias {
+  return { alias: "", version: "" };
+}
+
+export const RegisteredModelAlias: MessageFns<RegisteredModelAlias> = {
+  encode(message: RegisteredModelAlias, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.alias !== "") {
+      writer.uint32(10).string(message.alias);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RegisteredModelAlias>, I>>(base?: I): RegisteredModelAlias {
+    return RegisteredModelAlias.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisteredModelAlias>, I>>(object: I): RegisteredModelAlias {
+    const message = createBaseRegisteredModelAlias();
+    message.alias = object.alias ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseModelVersion(): ModelVersion {
+  return {
+    name: "",
+    version: "",
+    creation_timestamp: 0,
+    current_stage: "",
+    source: "",
+    status: "",
+    tags: [],
+    aliases: [],
+  };
+}
+
+export const ModelVersion: MessageFns<ModelVersion> = {
+  encode(message: ModelVersion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.creation_timestamp !== 0) {
+      writer.uint32(24).int64(message.creation_timestamp);
+    }
+    if (message.last_updated_timestamp !== undefined) {
+      writer.uint32(32).int64(message.last_updated_timestamp);
+    }
+    if (message.user_id !== undefined) {
+      writer.uint32(42).string(message.user_id);
+    }
+    if (message.current_stage !== "") {
+      writer.uint32(50).string(message.current_stage);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(58).string(message.description);
+    }
+    if (message.source !== "") {
+      writer.uint32(66).string(message.source);
+    }
+    if (message.run_id !== undefined) {
+      writer.uint32(74).string(message.run_id);
+    }
+    if (message.status !== "") {
+      writer.uint32(82).string(message.status);
+    }
+    if (message.status_message !== undefined) {
+      writer.uint32(90).string(message.status_message);
+    }
+    for (const v of message.tags) {
+      ModelVersionTag.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.run_link !== undefined) {
+      writer.uint32(106).string(message.run_link);
+    }
+    for (const v of message.aliases) {
+      writer.uint32(114).string(v!);
+    }
+    if (message.model_id !== undefined) {
+      writer.uint32(122).string(message.model_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ModelVersion>, I>>(base?: I): ModelVersion {
+    return ModelVersion.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModelVersion>, I>>(object: I): ModelVersion {
+    const message = createBaseModelVersion();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.creation_timestamp = object.creation_timestamp ?? 0;
+    message.last_updated_timestamp = object.last_updated_timestamp ?? undefined;
+    message.user_id = object.user_id ?? undefined;
+    message.current_stage = object.current_stage ?? "";
+    message.description = object.description ?? undefined;
+    message.source = object.source ?? "";
+    message.run_id = object.run_id ?? undefined;
+    message.status = object.status ?? "";
+    message.status_message = object.status_message ?? undefined;
+    message.tags = object.tags?.map((e) => ModelVersionTag.fromPartial(e)) || [];
+    message.run_link = object.run_link ?? undefined;
+    message.aliases = object.aliases?.map((e) => e) || [];
+    message.model_id = object.model_id ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRegisteredModel(): RegisteredModel {
+  return { name: "", creation_timestamp: 0, latest_versions: [], tags: [], aliases: [] };
+}
+
+export const RegisteredModel: MessageFns<RegisteredModel> = {
+  encode(message: RegisteredModel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.creation_timestamp !== 0) {
+      writer.uint32(16).int64(message.creation_timestamp);
+    }
+    if (message.last_updated_timestamp !== undefined) {
+      writer.uint32(24).int64(message.last_updated_timestamp);
+    }
+    if (message.user_id !== undefined) {
+      writer.uint32(34).string(message.user_id);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(42).string(message.description);
+    }
+    for (const v of message.latest_versions) {
+      ModelVersion.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.tags) {
+      RegisteredModelTag.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.aliases) {
+      RegisteredModelAlias.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RegisteredModel>, I>>(base?: I): RegisteredModel {
+    return RegisteredModel.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RegisteredModel>, I>>(object: I): RegisteredModel {
+    const message = createBaseRegisteredModel();
+    message.name = object.name ?? "";
+    message.creation_timestamp = object.creation_timestamp ?? 0;
+    message.last_updated_timestamp = object.last_updated_timestamp ?? undefined;
+    message.user_id = object.user_id ?? undefined;
+    message.description = object.description ?? undefined;
+    message.latest_versions = object.latest_versions?.map((e) => ModelVersion.fromPartial(e)) || [];
+    message.tags = object.tags?.map((e) => RegisteredModelTag.fromPartial(e)) || [];
+    message.aliases = object.aliases?.map((e) => RegisteredModelAlias.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseActivity(): Activity {
+  return {
+    id: "",
+    activity_type: "",
+    user_id: "",
+    creation_timestamp: 0,
+    last_updated_timestamp: 0,
+    available_actions: [],
+  };
+}
+
+export const Activity: MessageFns<Activity> = {
+  encode(message: Activity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.activity_type !== "") {
+      writer.uint32(18).string(message.activity_type);
+    }
+    if (message.from_stage !== undefined) {
+      writer.uint32(26).string(message.from_stage);
+    }
+    if (message.to_stage !== undefined) {
+      writer.uint32(34).string(message.to_stage);
+    }
+    if (message.comment !== undefined) {
+      writer.uint32(42).string(message.comment);
+    }
+    if (message.system_comment !== undefined) {
+      writer.uint32(50).string(message.system_comment);
+    }
+    if (message.user_id !== "") {
+      writer.uint32(58).string(message.user_id);
+    }
+    if (message.creation_timestamp !== 0) {
+      writer.uint32(64).int64(message.creation_timestamp);
+    }
+    if (message.last_updated_timestamp !== 0) {
+      writer.uint32(72).int64(message.last_updated_timestamp);
+    }
+    for (const v of message.available_actions) {
+      writer.uint32(82).string(v!);
+    }
+    if (message.request_state !== undefined) {
+      writer.uint32(90).string(message.request_state);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<Activity>, I>>(base?: I): Activity {
+    return Activity.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Activity>, I>>(object: I): Activity {
+    const message = createBaseActivity();
+    message.id = object.id ?? "";
+    message.activity_type = object.activity_type ?? "";
+    message.from_stage = object.from_stage ?? undefined;
+    message.to_stage = object.to_stage ?? undefined;
+    message.comment = object.comment ?? undefined;
+    message.system_comment = object.system_comment ?? undefined;
+    message.user_id = object.user_id ?? "";
+    message.creation_timestamp = object.creation_timestamp ?? 0;
+    message.last_updated_timestamp = object.last_updated_timestamp ?? 0;
+    message.available_actions = object.available_actions?.map((e) => e) || [];
+    message.request_state = object.request_state ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTransitionRequest(): TransitionRequest {
+  return { id: "", available_actions: [], creation_timestamp: 0, to_stage: "", user_id: "" };
+}
+
+export const TransitionRequest: MessageFns<TransitionRequest> = {
+  encode(message: TransitionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    for (const v of message.available_actions) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.comment !== undefined) {
+      writer.uint32(26).string(message.comment);
+    }
+    if (message.creation_timestamp !== 0) {
+      writer.uint32(32).int64(message.creation_timestamp);
+    }
+    if (message.to_stage !== "") {
+      writer.uint32(42).string(message.to_stage);
+    }
+    if (message.user_id !== "") {
+      writer.uint32(50).string(message.user_id);
+    }
+    if (message.from_stage !== undefined) {
+      writer.uint32(58).string(message.from_stage);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<TransitionRequest>, I>>(base?: I): TransitionRequest {
+    return TransitionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransitionRequest>, I>>(object: I): TransitionRequest {
+    const message = createBaseTransitionRequest();
+    message.id = object.id ?? "";
+    message.available_actions = object.available_actions?.map((e) => e) || [];
+    message.comment = object.comment ?? undefined;
+    message.creation_timestamp = object.creation_timestamp ?? 0;
+    message.to_stage = object.to_stage ?? "";
+    message.user_id = object.user_id ?? "";
+    message.from_stage = object.from_stage ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCommentObject(): CommentObject {
+  return { id: "", available_actions: [], comment: "", creation_timestamp: 0, last_updated_timestamp: 0, user_id: "" };
+}
+
+export const CommentObject: MessageFns<CommentObject> = {
+  encode(message: CommentObject, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    for (const v of message.available_actions) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
+    }
+    if (message.creation_timestamp !== 0) {
+      writer.uint32(32).int64(message.creation_timestamp);
+    }
+    if (message.last_updated_timestamp !== 0) {
+      writer.uint32(40).int64(message.last_updated_timestamp);
+    }
+    if (message.user_id !== "") {
+      writer.uint32(50).string(message.user_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CommentObject>, I>>(base?: I): CommentObject {
+    return CommentObject.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CommentObject>, I>>(object: I): CommentObject {
+    const message = createBaseCommentObject();
+    message.id = object.id ?? "";
+    message.available_actions = object.available_actions?.map((e) => e) || [];
+    message.comment = object.comment ?? "";
+    message.creation_timestamp = object.creation_timestamp ?? 0;
+    message.last_updated_timestamp = object.last_updated_timestamp ?? 0;
+    message.user_id = object.user_id ?? "";
+    return message;
+  },
+};
+
+function createBaseModelVersionDatabricks(): ModelVersionDatabricks {
+  return {
+    name: "",
+    version: "",
+    creation_timestamp: 0,
+    current_stage: "",
+    source: "",
+    status: "",
+    tags: [],
+    open_requests: [],
+  };
+}
+
+export const ModelVersionDatabricks: MessageFns<ModelVersionDatabricks> = {
+  encode(message: ModelVersionDatabricks, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.creation_timestamp !== 0) {
+      writer.uint32(24).int64(message.creation_timestamp);
+    }
+    if (message.last_updated_timestamp !== undefined) {
+      writer.uint32(32).int64(message.last_updated_timestamp);
+    }
+    if (message.user_id !== undefined) {
+      writer.uint32(42).string(message.user_id);
+    }
+    if (message.current_stage !== "") {
+      writer.uint32(50).string(message.current_stage);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(58).string(message.description);
+    }
+    if (message.source !== "") {
+      writer.uint32(66).string(message.source);
+    }
+    if (message.run_id !== undefined) {
+      writer.uint32(74).string(message.run_id);
+    }
+    if (message.status !== "") {
+      writer.uint32(82).string(message.status);
+    }
+    if (message.status_message !== undefined) {
+      writer.uint32(90).string(message.status_message);
+    }
+    for (const v of message.tags) {
+      ModelVersionTag.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.run_link !== undefined) {
+      writer.uint32(106).string(message.run_link);
+    }
+    for (const v of message.open_requests) {
+      Activity.encode(v!, writer.uint32(114).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ModelVersionDatabricks>, I>>(base?: I): ModelVersionDatabricks {
+    return ModelVersionDatabricks.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModelVersionDatabricks>, I>>(object: I): ModelVersionDatabricks {
+    const message = createBaseModelVersionDatabricks();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.creation_timestamp = object.creation_timestamp ?? 0;
+    message.last_updated_timestamp = object.last_updated_timestamp ?? undefined;
+    message.user_id = object.user_id ?? undefined;
+    message.current_stage = object.current_stage ?? "";
+    message.description = object.description ?? undefined;
+    message.source = object.source ?? "";
+    message.run_id = object.run_id ?? undefined;
+    message.status = object.status ?? "";
+    message.status_message = object.status_message ?? undefined;
+    message.tags = object.tags?.map((e) => ModelVersionTag.fromPartial(e)) || [];
+    message.run_link = object.run_link ?? undefined;
+    message.open_requests = object.open_requests?.map((e) => Activity.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateRegisteredModelRequest(): CreateRegisteredModelRequest {
+  return { name: "", tags: [] };
+}
+
+export const CreateRegisteredModelRequest: MessageFns<CreateRegisteredModelRequest> = {
+  encode(message: CreateRegisteredModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.tags) {
+      RegisteredModelTag.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.description !== undefined) {
+      writer.uint32(26).string(message.description);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateRegisteredModelRequest>, I>>(base?: I): CreateRegisteredModelRequest {
+    return CreateRegisteredModelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateRegisteredModelRequest>, I>>(object: I): CreateRegisteredModelRequest {
+    const message = createBaseCreateRegisteredModelRequest();
+    message.name = object.name ?? "";
+    message.tags = object.tags?.map((e) => RegisteredModelTag.fromPartial(e)) || [];
+    message.description = object.description ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateRegisteredModelResponse(): CreateRegisteredModelResponse {
+  return {};
+}
+
+export const CreateRegisteredModelResponse: MessageFns<CreateRegisteredModelResponse> = {
+  encode(message: CreateRegisteredModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.registered_model !== undefined) {
+      RegisteredModel.encode(message.registered_model, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateRegisteredModelResponse>, I>>(base?: I): CreateRegisteredModelResponse {
+    return CreateRegisteredModelResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateRegisteredModelResponse>, I>>(
+    object: I,
+  ): CreateRegisteredModelResponse {
+    const message = createBaseCreateRegisteredModelResponse();
+    message.registered_model = (object.registered_model !== undefined && object.registered_model !== null)
+      ? RegisteredModel.fromPartial(object.registered_model)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRenameRegisteredModelRequest(): RenameRegisteredModelRequest {
+  return { name: "", new_name: "" };
+}
+
+export const RenameRegisteredModelRequest: MessageFns<RenameRegisteredModelRequest> = {
+  encode(message: RenameRegisteredModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.new_name !== "") {
+      writer.uint32(18).string(message.new_name);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RenameRegisteredModelRequest>, I>>(base?: I): RenameRegisteredModelRequest {
+    return RenameRegisteredModelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RenameRegisteredModelRequest>, I>>(object: I): RenameRegisteredModelRequest {
+    const message = createBaseRenameRegisteredModelRequest();
+    message.name = object.name ?? "";
+    message.new_name = object.new_name ?? "";
+    return message;
+  },
+};
+
+function createBaseRenameRegisteredModelResponse(): RenameRegisteredModelResponse {
+  return {};
+}
+
+export const RenameRegisteredModelResponse: MessageFns<RenameRegisteredModelResponse> = {
+  encode(message: RenameRegisteredModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.registered_model !== undefined) {
+      RegisteredModel.encode(message.registered_model, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RenameRegisteredModelResponse>, I>>(base?: I): RenameRegisteredModelResponse {
+    return RenameRegisteredModelResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RenameRegisteredModelResponse>, I>>(
+    object: I,
+  ): RenameRegisteredModelResponse {
+    const message = createBaseRenameRegisteredModelResponse();
+    message.registered_model = (object.registered_model !== undefined && object.registered_model !== null)
+      ? RegisteredModel.fromPartial(object.registered_model)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateRegisteredModelRequest(): UpdateRegisteredModelRequest {
+  return { name: "" };
+}
+
+export const UpdateRegisteredModelRequest: MessageFns<UpdateRegisteredModelRequest> = {
+  encode(message: UpdateRegisteredModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(18).string(message.description);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRegisteredModelRequest>, I>>(base?: I): UpdateRegisteredModelRequest {
+    return UpdateRegisteredModelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRegisteredModelRequest>, I>>(object: I): UpdateRegisteredModelRequest {
+    const message = createBaseUpdateRegisteredModelRequest();
+    message.name = object.name ?? "";
+    message.description = object.description ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateRegisteredModelResponse(): UpdateRegisteredModelResponse {
+  return {};
+}
+
+export const UpdateRegisteredModelResponse: MessageFns<UpdateRegisteredModelResponse> = {
+  encode(message: UpdateRegisteredModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.registered_model !== undefined) {
+      RegisteredModel.encode(message.registered_model, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRegisteredModelResponse>, I>>(base?: I): UpdateRegisteredModelResponse {
+    return UpdateRegisteredModelResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRegisteredModelResponse>, I>>(
+    object: I,
+  ): UpdateRegisteredModelResponse {
+    const message = createBaseUpdateRegisteredModelResponse();
+    message.registered_model = (object.registered_model !== undefined && object.registered_model !== null)
+      ? RegisteredModel.fromPartial(object.registered_model)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteRegisteredModelRequest(): DeleteRegisteredModelRequest {
+  return { name: "" };
+}
+
+export const DeleteRegisteredModelRequest: MessageFns<DeleteRegisteredModelRequest> = {
+  encode(message: DeleteRegisteredModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRegisteredModelRequest>, I>>(base?: I): DeleteRegisteredModelRequest {
+    return DeleteRegisteredModelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRegisteredModelRequest>, I>>(object: I): DeleteRegisteredModelRequest {
+    const message = createBaseDeleteRegisteredModelRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteRegisteredModelResponse(): DeleteRegisteredModelResponse {
+  return {};
+}
+
+export const DeleteRegisteredModelResponse: MessageFns<DeleteRegisteredModelResponse> = {
+  encode(_: DeleteRegisteredModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRegisteredModelResponse>, I>>(base?: I): DeleteRegisteredModelResponse {
+    return DeleteRegisteredModelResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRegisteredModelResponse>, I>>(_: I): DeleteRegisteredModelResponse {
+    const message = createBaseDeleteRegisteredModelResponse();
+    return message;
+  },
+};
+
+function createBaseGetRegisteredModelRequest(): GetRegisteredModelRequest {
+  return { name: "" };
+}
+
+export const GetRegisteredModelRequest: MessageFns<GetRegisteredModelRequest> = {
+  encode(message: GetRegisteredModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetRegisteredModelRequest>, I>>(base?: I): GetRegisteredModelRequest {
+    return GetRegisteredModelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRegisteredModelRequest>, I>>(object: I): GetRegisteredModelRequest {
+    const message = createBaseGetRegisteredModelRequest();
+    message.name = object.name ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRegisteredModelResponse(): GetRegisteredModelResponse {
+  return {};
+}
+
+export const GetRegisteredModelResponse: MessageFns<GetRegisteredModelResponse> = {
+  encode(message: GetRegisteredModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.registered_model !== undefined) {
+      RegisteredModel.encode(message.registered_model, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetRegisteredModelResponse>, I>>(base?: I): GetRegisteredModelResponse {
+    return GetRegisteredModelResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRegisteredModelResponse>, I>>(object: I): GetRegisteredModelResponse {
+    const message = createBaseGetRegisteredModelResponse();
+    message.registered_model = (object.registered_model !== undefined && object.registered_model !== null)
+      ? RegisteredModel.fromPartial(object.registered_model)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSearchRegisteredModelsRequest(): SearchRegisteredModelsRequest {
+  return { filter: "", max_results: 0, order_by: [], page_token: "" };
+}
+
+export const SearchRegisteredModelsRequest: MessageFns<SearchRegisteredModelsRequest> = {
+  encode(message: SearchRegisteredModelsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== "") {
+      writer.uint32(10).string(message.filter);
+    }
+    if (message.max_results !== 0) {
+      writer.uint32(16).int64(message.max_results);
+    }
+    for (const v of message.order_by) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.page_token !== "") {
+      writer.uint32(34).string(message.page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchRegisteredModelsRequest>, I>>(base?: I): SearchRegisteredModelsRequest {
+    return SearchRegisteredModelsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchRegisteredModelsRequest>, I>>(
+    object: I,
+  ): SearchRegisteredModelsRequest {
+    const message = createBaseSearchRegisteredModelsRequest();
+    message.filter = object.filter ?? "";
+    message.max_results = object.max_results ?? 0;
+    message.order_by = object.order_by?.map((e) => e) || [];
+    message.page_token = object.page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchRegisteredModelsResponse(): SearchRegisteredModelsResponse {
+  return { registered_models: [], next_page_token: "" };
+}
+
+export const SearchRegisteredModelsResponse: MessageFns<SearchRegisteredModelsResponse> = {
+  encode(message: SearchRegisteredModelsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.registered_models) {
+      RegisteredModel.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.next_page_token !== "") {
+      writer.uint32(18).string(message.next_page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchRegisteredModelsResponse>, I>>(base?: I): SearchRegisteredModelsResponse {
+    return SearchRegisteredModelsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchRegisteredModelsResponse>, I>>(
+    object: I,
+  ): SearchRegisteredModelsResponse {
+    const message = createBaseSearchRegisteredModelsResponse();
+    message.registered_models = object.registered_models?.map((e) => RegisteredModel.fromPartial(e)) || [];
+    message.next_page_token = object.next_page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseGetLatestVersionsRequest(): GetLatestVersionsRequest {
+  return { name: "", stages: [] };
+}
+
+export const GetLatestVersionsRequest: MessageFns<GetLatestVersionsRequest> = {
+  encode(message: GetLatestVersionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    for (const v of message.stages) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetLatestVersionsRequest>, I>>(base?: I): GetLatestVersionsRequest {
+    return GetLatestVersionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLatestVersionsRequest>, I>>(object: I): GetLatestVersionsRequest {
+    const message = createBaseGetLatestVersionsRequest();
+    message.name = object.name ?? "";
+    message.stages = object.stages?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetLatestVersionsResponse(): GetLatestVersionsResponse {
+  return { model_versions: [] };
+}
+
+export const GetLatestVersionsResponse: MessageFns<GetLatestVersionsResponse> = {
+  encode(message: GetLatestVersionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.model_versions) {
+      ModelVersion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetLatestVersionsResponse>, I>>(base?: I): GetLatestVersionsResponse {
+    return GetLatestVersionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLatestVersionsResponse>, I>>(object: I): GetLatestVersionsResponse {
+    const message = createBaseGetLatestVersionsResponse();
+    message.model_versions = object.model_versions?.map((e) => ModelVersion.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetRegisteredModelTagRequest(): SetRegisteredModelTagRequest {
+  return { name: "", key: "", value: "" };
+}
+
+export const SetRegisteredModelTagRequest: MessageFns<SetRegisteredModelTagRequest> = {
+  encode(message: SetRegisteredModelTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetRegisteredModelTagRequest>, I>>(base?: I): SetRegisteredModelTagRequest {
+    return SetRegisteredModelTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRegisteredModelTagRequest>, I>>(object: I): SetRegisteredModelTagRequest {
+    const message = createBaseSetRegisteredModelTagRequest();
+    message.name = object.name ?? "";
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSetRegisteredModelTagResponse(): SetRegisteredModelTagResponse {
+  return {};
+}
+
+export const SetRegisteredModelTagResponse: MessageFns<SetRegisteredModelTagResponse> = {
+  encode(_: SetRegisteredModelTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetRegisteredModelTagResponse>, I>>(base?: I): SetRegisteredModelTagResponse {
+    return SetRegisteredModelTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRegisteredModelTagResponse>, I>>(_: I): SetRegisteredModelTagResponse {
+    const message = createBaseSetRegisteredModelTagResponse();
+    return message;
+  },
+};
+
+function createBaseDeleteRegisteredModelTagRequest(): DeleteRegisteredModelTagRequest {
+  return { name: "", key: "" };
+}
+
+export const DeleteRegisteredModelTagRequest: MessageFns<DeleteRegisteredModelTagRequest> = {
+  encode(message: DeleteRegisteredModelTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRegisteredModelTagRequest>, I>>(base?: I): DeleteRegisteredModelTagRequest {
+    return DeleteRegisteredModelTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRegisteredModelTagRequest>, I>>(
+    object: I,
+  ): DeleteRegisteredModelTagRequest {
+    const message = createBaseDeleteRegisteredModelTagRequest();
+    message.name = object.name ?? "";
+    message.key = object.key ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteRegisteredModelTagResponse(): DeleteRegisteredModelTagResponse {
+  return {};
+}
+
+export const DeleteRegisteredModelTagResponse: MessageFns<DeleteRegisteredModelTagResponse> = {
+  encode(_: DeleteRegisteredModelTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRegisteredModelTagResponse>, I>>(
+    base?: I,
+  ): DeleteRegisteredModelTagResponse {
+    return DeleteRegisteredModelTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRegisteredModelTagResponse>, I>>(
+    _: I,
+  ): DeleteRegisteredModelTagResponse {
+    const message = createBaseDeleteRegisteredModelTagResponse();
+    return message;
+  },
+};
+
+function createBaseSetRegisteredModelAliasRequest(): SetRegisteredModelAliasRequest {
+  return { name: "", alias: "", version: "" };
+}
+
+export const SetRegisteredModelAliasRequest: MessageFns<SetRegisteredModelAliasRequest> = {
+  encode(message: SetRegisteredModelAliasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.alias !== "") {
+      writer.uint32(18).string(message.alias);
+    }
+    if (message.version !== "") {
+      writer.uint32(26).string(message.version);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetRegisteredModelAliasRequest>, I>>(base?: I): SetRegisteredModelAliasRequest {
+    return SetRegisteredModelAliasRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRegisteredModelAliasRequest>, I>>(
+    object: I,
+  ): SetRegisteredModelAliasRequest {
+    const message = createBaseSetRegisteredModelAliasRequest();
+    message.name = object.name ?? "";
+    message.alias = object.alias ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseSetRegisteredModelAliasResponse(): SetRegisteredModelAliasResponse {
+  return {};
+}
+
+export const SetRegisteredModelAliasResponse: MessageFns<SetRegisteredModelAliasResponse> = {
+  encode(_: SetRegisteredModelAliasResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetRegisteredModelAliasResponse>, I>>(base?: I): SetRegisteredModelAliasResponse {
+    return SetRegisteredModelAliasResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetRegisteredModelAliasResponse>, I>>(_: I): SetRegisteredModelAliasResponse {
+    const message = createBaseSetRegisteredModelAliasResponse();
+    return message;
+  },
+};
+
+function createBaseDeleteRegisteredModelAliasRequest(): DeleteRegisteredModelAliasRequest {
+  return { name: "", alias: "" };
+}
+
+export const DeleteRegisteredModelAliasRequest: MessageFns<DeleteRegisteredModelAliasRequest> = {
+  encode(message: DeleteRegisteredModelAliasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.alias !== "") {
+      writer.uint32(18).string(message.alias);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRegisteredModelAliasRequest>, I>>(
+    base?: I,
+  ): DeleteRegisteredModelAliasRequest {
+    return DeleteRegisteredModelAliasRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRegisteredModelAliasRequest>, I>>(
+    object: I,
+  ): DeleteRegisteredModelAliasRequest {
+    const message = createBaseDeleteRegisteredModelAliasRequest();
+    message.name = object.name ?? "";
+    message.alias = object.alias ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteRegisteredModelAliasResponse(): DeleteRegisteredModelAliasResponse {
+  return {};
+}
+
+export const DeleteRegisteredModelAliasResponse: MessageFns<DeleteRegisteredModelAliasResponse> = {
+  encode(_: DeleteRegisteredModelAliasResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRegisteredModelAliasResponse>, I>>(
+    base?: I,
+  ): DeleteRegisteredModelAliasResponse {
+    return DeleteRegisteredModelAliasResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRegisteredModelAliasResponse>, I>>(
+    _: I,
+  ): DeleteRegisteredModelAliasResponse {
+    const message = createBaseDeleteRegisteredModelAliasResponse();
+    return message;
+  },
+};
+
+function createBaseGetModelVersionByAliasRequest(): GetModelVersionByAliasRequest {
+  return { name: "", alias: "" };
+}
+
+export const GetModelVersionByAliasRequest: MessageFns<GetModelVersionByAliasRequest> = {
+  encode(message: GetModelVersionByAliasRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.alias !== "") {
+      writer.uint32(18).string(message.alias);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetModelVersionByAliasRequest>, I>>(base?: I): GetModelVersionByAliasRequest {
+    return GetModelVersionByAliasRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetModelVersionByAliasRequest>, I>>(
+    object: I,
+  ): GetModelVersionByAliasRequest {
+    const message = createBaseGetModelVersionByAliasRequest();
+    message.name = object.name ?? "";
+    message.alias = object.alias ?? "";
+    return message;
+  },
+};
+
+function createBaseGetModelVersionByAliasResponse(): GetModelVersionByAliasResponse {
+  return {};
+}
+
+export const GetModelVersionByAliasResponse: MessageFns<GetModelVersionByAliasResponse> = {
+  encode(message: GetModelVersionByAliasResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_version !== undefined) {
+      ModelVersion.encode(message.model_version, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetModelVersionByAliasResponse>, I>>(base?: I): GetModelVersionByAliasResponse {
+    return GetModelVersionByAliasResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetModelVersionByAliasResponse>, I>>(
+    object: I,
+  ): GetModelVersionByAliasResponse {
+    const message = createBaseGetModelVersionByAliasResponse();
+    message.model_version = (object.model_version !== undefined && object.model_version !== null)
+      ? ModelVersion.fromPartial(object.model_version)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateModelVersionRequest(): CreateModelVersionRequest {
+  return { name: "", source: "", tags: [] };
+}
+
+export const CreateModelVersionRequest: MessageFns<CreateModelVersionRequest> = {
+  encode(message: CreateModelVersionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.source !== "") {
+      writer.uint32(18).string(message.source);
+    }
+    if (message.run_id !== undefined) {
+      writer.uint32(26).string(message.run_id);
+    }
+    for (const v of message.tags) {
+      ModelVersionTag.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.run_link !== undefined) {
+      writer.uint32(42).string(message.run_link);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(50).string(message.description);
+    }
+    if (message.model_id !== undefined) {
+      writer.uint32(58).string(message.model_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateModelVersionRequest>, I>>(base?: I): CreateModelVersionRequest {
+    return CreateModelVersionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateModelVersionRequest>, I>>(object: I): CreateModelVersionRequest {
+    const message = createBaseCreateModelVersionRequest();
+    message.name = object.name ?? "";
+    message.source = object.source ?? "";
+    message.run_id = object.run_id ?? undefined;
+    message.tags = object.tags?.map((e) => ModelVersionTag.fromPartial(e)) || [];
+    message.run_link = object.run_link ?? undefined;
+    message.description = object.description ?? undefined;
+    message.model_id = object.model_id ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateModelVersionResponse(): CreateModelVersionResponse {
+  return {};
+}
+
+export const CreateModelVersionResponse: MessageFns<CreateModelVersionResponse> = {
+  encode(message: CreateModelVersionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_version !== undefined) {
+      ModelVersion.encode(message.model_version, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateModelVersionResponse>, I>>(base?: I): CreateModelVersionResponse {
+    return CreateModelVersionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateModelVersionResponse>, I>>(object: I): CreateModelVersionResponse {
+    const message = createBaseCreateModelVersionResponse();
+    message.model_version = (object.model_version !== undefined && object.model_version !== null)
+      ? ModelVersion.fromPartial(object.model_version)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateModelVersionRequest(): UpdateModelVersionRequest {
+  return { name: "", version: "" };
+}
+
+export const UpdateModelVersionRequest: MessageFns<UpdateModelVersionRequest> = {
+  encode(message: UpdateModelVersionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.description !== undefined) {
+      writer.uint32(26).string(message.description);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateModelVersionRequest>, I>>(base?: I): UpdateModelVersionRequest {
+    return UpdateModelVersionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateModelVersionRequest>, I>>(object: I): UpdateModelVersionRequest {
+    const message = createBaseUpdateModelVersionRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.description = object.description ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateModelVersionResponse(): UpdateModelVersionResponse {
+  return {};
+}
+
+export const UpdateModelVersionResponse: MessageFns<UpdateModelVersionResponse> = {
+  encode(message: UpdateModelVersionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_version !== undefined) {
+      ModelVersion.encode(message.model_version, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateModelVersionResponse>, I>>(base?: I): UpdateModelVersionResponse {
+    return UpdateModelVersionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateModelVersionResponse>, I>>(object: I): UpdateModelVersionResponse {
+    const message = createBaseUpdateModelVersionResponse();
+    message.model_version = (object.model_version !== undefined && object.model_version !== null)
+      ? ModelVersion.fromPartial(object.model_version)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTransitionModelVersionStageRequest(): TransitionModelVersionStageRequest {
+  return { name: "", version: "", stage: "", archive_existing_versions: false };
+}
+
+export const TransitionModelVersionStageRequest: MessageFns<TransitionModelVersionStageRequest> = {
+  encode(message: TransitionModelVersionStageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.stage !== "") {
+      writer.uint32(26).string(message.stage);
+    }
+    if (message.archive_existing_versions !== false) {
+      writer.uint32(32).bool(message.archive_existing_versions);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<TransitionModelVersionStageRequest>, I>>(
+    base?: I,
+  ): TransitionModelVersionStageRequest {
+    return TransitionModelVersionStageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransitionModelVersionStageRequest>, I>>(
+    object: I,
+  ): TransitionModelVersionStageRequest {
+    const message = createBaseTransitionModelVersionStageRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.stage = object.stage ?? "";
+    message.archive_existing_versions = object.archive_existing_versions ?? false;
+    return message;
+  },
+};
+
+function createBaseTransitionModelVersionStageResponse(): TransitionModelVersionStageResponse {
+  return {};
+}
+
+export const TransitionModelVersionStageResponse: MessageFns<TransitionModelVersionStageResponse> = {
+  encode(message: TransitionModelVersionStageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_version !== undefined) {
+      ModelVersion.encode(message.model_version, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<TransitionModelVersionStageResponse>, I>>(
+    base?: I,
+  ): TransitionModelVersionStageResponse {
+    return TransitionModelVersionStageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransitionModelVersionStageResponse>, I>>(
+    object: I,
+  ): TransitionModelVersionStageResponse {
+    const message = createBaseTransitionModelVersionStageResponse();
+    message.model_version = (object.model_version !== undefined && object.model_version !== null)
+      ? ModelVersion.fromPartial(object.model_version)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteModelVersionRequest(): DeleteModelVersionRequest {
+  return { name: "", version: "" };
+}
+
+export const DeleteModelVersionRequest: MessageFns<DeleteModelVersionRequest> = {
+  encode(message: DeleteModelVersionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteModelVersionRequest>, I>>(base?: I): DeleteModelVersionRequest {
+    return DeleteModelVersionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteModelVersionRequest>, I>>(object: I): DeleteModelVersionRequest {
+    const message = createBaseDeleteModelVersionRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteModelVersionResponse(): DeleteModelVersionResponse {
+  return {};
+}
+
+export const DeleteModelVersionResponse: MessageFns<DeleteModelVersionResponse> = {
+  encode(_: DeleteModelVersionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteModelVersionResponse>, I>>(base?: I): DeleteModelVersionResponse {
+    return DeleteModelVersionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteModelVersionResponse>, I>>(_: I): DeleteModelVersionResponse {
+    const message = createBaseDeleteModelVersionResponse();
+    return message;
+  },
+};
+
+function createBaseGetModelVersionRequest(): GetModelVersionRequest {
+  return { name: "", version: "" };
+}
+
+export const GetModelVersionRequest: MessageFns<GetModelVersionRequest> = {
+  encode(message: GetModelVersionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetModelVersionRequest>, I>>(base?: I): GetModelVersionRequest {
+    return GetModelVersionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetModelVersionRequest>, I>>(object: I): GetModelVersionRequest {
+    const message = createBaseGetModelVersionRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseGetModelVersionResponse(): GetModelVersionResponse {
+  return {};
+}
+
+export const GetModelVersionResponse: MessageFns<GetModelVersionResponse> = {
+  encode(message: GetModelVersionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_version !== undefined) {
+      ModelVersion.encode(message.model_version, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetModelVersionResponse>, I>>(base?: I): GetModelVersionResponse {
+    return GetModelVersionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetModelVersionResponse>, I>>(object: I): GetModelVersionResponse {
+    const message = createBaseGetModelVersionResponse();
+    message.model_version = (object.model_version !== undefined && object.model_version !== null)
+      ? ModelVersion.fromPartial(object.model_version)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSearchModelVersionsRequest(): SearchModelVersionsRequest {
+  return { filter: "", max_results: 0, order_by: [], page_token: "" };
+}
+
+export const SearchModelVersionsRequest: MessageFns<SearchModelVersionsRequest> = {
+  encode(message: SearchModelVersionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.filter !== "") {
+      writer.uint32(10).string(message.filter);
+    }
+    if (message.max_results !== 0) {
+      writer.uint32(16).int64(message.max_results);
+    }
+    for (const v of message.order_by) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.page_token !== "") {
+      writer.uint32(34).string(message.page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchModelVersionsRequest>, I>>(base?: I): SearchModelVersionsRequest {
+    return SearchModelVersionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchModelVersionsRequest>, I>>(object: I): SearchModelVersionsRequest {
+    const message = createBaseSearchModelVersionsRequest();
+    message.filter = object.filter ?? "";
+    message.max_results = object.max_results ?? 0;
+    message.order_by = object.order_by?.map((e) => e) || [];
+    message.page_token = object.page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchModelVersionsResponse(): SearchModelVersionsResponse {
+  return { model_versions: [], next_page_token: "" };
+}
+
+export const SearchModelVersionsResponse: MessageFns<SearchModelVersionsResponse> = {
+  encode(message: SearchModelVersionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.model_versions) {
+      ModelVersion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.next_page_token !== "") {
+      writer.uint32(18).string(message.next_page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchModelVersionsResponse>, I>>(base?: I): SearchModelVersionsResponse {
+    return SearchModelVersionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchModelVersionsResponse>, I>>(object: I): SearchModelVersionsResponse {
+    const message = createBaseSearchModelVersionsResponse();
+    message.model_versions = object.model_versions?.map((e) => ModelVersion.fromPartial(e)) || [];
+    message.next_page_token = object.next_page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseGetModelVersionDownloadUriRequest(): GetModelVersionDownloadUriRequest {
+  return { name: "", version: "" };
+}
+
+export const GetModelVersionDownloadUriRequest: MessageFns<GetModelVersionDownloadUriRequest> = {
+  encode(message: GetModelVersionDownloadUriRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetModelVersionDownloadUriRequest>, I>>(
+    base?: I,
+  ): GetModelVersionDownloadUriRequest {
+    return GetModelVersionDownloadUriRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetModelVersionDownloadUriRequest>, I>>(
+    object: I,
+  ): GetModelVersionDownloadUriRequest {
+    const message = createBaseGetModelVersionDownloadUriRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseGetModelVersionDownloadUriResponse(): GetModelVersionDownloadUriResponse {
+  return { artifact_uri: "" };
+}
+
+export const GetModelVersionDownloadUriResponse: MessageFns<GetModelVersionDownloadUriResponse> = {
+  encode(message: GetModelVersionDownloadUriResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.artifact_uri !== "") {
+      writer.uint32(10).string(message.artifact_uri);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetModelVersionDownloadUriResponse>, I>>(
+    base?: I,
+  ): GetModelVersionDownloadUriResponse {
+    return GetModelVersionDownloadUriResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetModelVersionDownloadUriResponse>, I>>(
+    object: I,
+  ): GetModelVersionDownloadUriResponse {
+    const message = createBaseGetModelVersionDownloadUriResponse();
+    message.artifact_uri = object.artifact_uri ?? "";
+    return message;
+  },
+};
+
+function createBaseSetModelVersionTagRequest(): SetModelVersionTagRequest {
+  return { name: "", version: "", key: "", value: "" };
+}
+
+export const SetModelVersionTagRequest: MessageFns<SetModelVersionTagRequest> = {
+  encode(message: SetModelVersionTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.key !== "") {
+      writer.uint32(26).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(34).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetModelVersionTagRequest>, I>>(base?: I): SetModelVersionTagRequest {
+    return SetModelVersionTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetModelVersionTagRequest>, I>>(object: I): SetModelVersionTagRequest {
+    const message = createBaseSetModelVersionTagRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSetModelVersionTagResponse(): SetModelVersionTagResponse {
+  return {};
+}
+
+export const SetModelVersionTagResponse: MessageFns<SetModelVersionTagResponse> = {
+  encode(_: SetModelVersionTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetModelVersionTagResponse>, I>>(base?: I): SetModelVersionTagResponse {
+    return SetModelVersionTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetModelVersionTagResponse>, I>>(_: I): SetModelVersionTagResponse {
+    const message = createBaseSetModelVersionTagResponse();
+    return message;
+  },
+};
+
+function createBaseDeleteModelVersionTagRequest(): DeleteModelVersionTagRequest {
+  return { name: "", version: "", key: "" };
+}
+
+export const DeleteModelVersionTagRequest: MessageFns<DeleteModelVersionTagRequest> = {
+  encode(message: DeleteModelVersionTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.key !== "") {
+      writer.uint32(26).string(message.key);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteModelVersionTagRequest>, I>>(base?: I): DeleteModelVersionTagRequest {
+    return DeleteModelVersionTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteModelVersionTagRequest>, I>>(object: I): DeleteModelVersionTagRequest {
+    const message = createBaseDeleteModelVersionTagRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.key = object.key ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteModelVersionTagResponse(): DeleteModelVersionTagResponse {
+  return {};
+}
+
+export const DeleteModelVersionTagResponse: MessageFns<DeleteModelVersionTagResponse> = {
+  encode(_: DeleteModelVersionTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteModelVersionTagResponse>, I>>(base?: I): DeleteModelVersionTagResponse {
+    return DeleteModelVersionTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteModelVersionTagResponse>, I>>(_: I): DeleteModelVersionTagResponse {
+    const message = createBaseDeleteModelVersionTagResponse();
+    return message;
+  },
+};
+
+function createBaseResolveModelUriRequest(): ResolveModelUriRequest {
+  return { uri: "" };
+}
+
+export const ResolveModelUriRequest: MessageFns<ResolveModelUriRequest> = {
+  encode(message: ResolveModelUriRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.uri !== "") {
+      writer.uint32(10).string(message.uri);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveModelUriRequest>, I>>(base?: I): ResolveModelUriRequest {
+    return ResolveModelUriRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveModelUriRequest>, I>>(object: I): ResolveModelUriRequest {
+    const message = createBaseResolveModelUriRequest();
+    message.uri = object.uri ?? "";
+    return message;
+  },
+};
+
+function createBaseResolveModelUriResponse(): ResolveModelUriResponse {
+  return { artifact_uri: "" };
+}
+
+export const ResolveModelUriResponse: MessageFns<ResolveModelUriResponse> = {
+  encode(message: ResolveModelUriResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_version !== undefined) {
+      ModelVersion.encode(message.model_version, writer.uint32(10).fork()).join();
+    }
+    if (message.artifact_uri !== "") {
+      writer.uint32(18).string(message.artifact_uri);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ResolveModelUriResponse>, I>>(base?: I): ResolveModelUriResponse {
+    return ResolveModelUriResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResolveModelUriResponse>, I>>(object: I): ResolveModelUriResponse {
+    const message = createBaseResolveModelUriResponse();
+    message.model_version = (object.model_version !== undefined && object.model_version !== null)
+      ? ModelVersion.fromPartial(object.model_version)
+      : undefined;
+    message.artifact_uri = object.artifact_uri ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateTransitionRequestRequest(): CreateTransitionRequestRequest {
+  return { name: "", version: "", stage: "" };
+}
+
+export const CreateTransitionRequestRequest: MessageFns<CreateTransitionRequestRequest> = {
+  encode(message: CreateTransitionRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.stage !== "") {
+      writer.uint32(26).string(message.stage);
+    }
+    if (message.comment !== undefined) {
+      writer.uint32(34).string(message.comment);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTransitionRequestRequest>, I>>(base?: I): CreateTransitionRequestRequest {
+    return CreateTransitionRequestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTransitionRequestRequest>, I>>(
+    object: I,
+  ): CreateTransitionRequestRequest {
+    const message = createBaseCreateTransitionRequestRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.stage = object.stage ?? "";
+    message.comment = object.comment ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCreateTransitionRequestResponse(): CreateTransitionRequestResponse {
+  return {};
+}
+
+export const CreateTransitionRequestResponse: MessageFns<CreateTransitionRequestResponse> = {
+  encode(message: CreateTransitionRequestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.request !== undefined) {
+      TransitionRequest.encode(message.request, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateTransitionRequestResponse>, I>>(base?: I): CreateTransitionRequestResponse {
+    return CreateTransitionRequestResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateTransitionRequestResponse>, I>>(
+    object: I,
+  ): CreateTransitionRequestResponse {
+    const message = createBaseCreateTransitionRequestResponse();
+    message.request = (object.request !== undefined && object.request !== null)
+      ? TransitionRequest.fromPartial(object.request)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseApproveTransitionRequestRequest(): ApproveTransitionRequestRequest {
+  return { name: "", version: "", stage: "", archive_existing_versions: false };
+}
+
+export const ApproveTransitionRequestRequest: MessageFns<ApproveTransitionRequestRequest> = {
+  encode(message: ApproveTransitionRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.stage !== "") {
+      writer.uint32(26).string(message.stage);
+    }
+    if (message.archive_existing_versions !== false) {
+      writer.uint32(32).bool(message.archive_existing_versions);
+    }
+    if (message.comment !== undefined) {
+      writer.uint32(42).string(message.comment);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ApproveTransitionRequestRequest>, I>>(base?: I): ApproveTransitionRequestRequest {
+    return ApproveTransitionRequestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApproveTransitionRequestRequest>, I>>(
+    object: I,
+  ): ApproveTransitionRequestRequest {
+    const message = createBaseApproveTransitionRequestRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.stage = object.stage ?? "";
+    message.archive_existing_versions = object.archive_existing_versions ?? false;
+    message.comment = object.comment ?? undefined;
+    return message;
+  },
+};
+
+function createBaseApproveTransitionRequestResponse(): ApproveTransitionRequestResponse {
+  return {};
+}
+
+export const ApproveTransitionRequestResponse: MessageFns<ApproveTransitionRequestResponse> = {
+  encode(message: ApproveTransitionRequestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.activity !== undefined) {
+      Activity.encode(message.activity, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ApproveTransitionRequestResponse>, I>>(
+    base?: I,
+  ): ApproveTransitionRequestResponse {
+    return ApproveTransitionRequestResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ApproveTransitionRequestResponse>, I>>(
+    object: I,
+  ): ApproveTransitionRequestResponse {
+    const message = createBaseApproveTransitionRequestResponse();
+    message.activity = (object.activity !== undefined && object.activity !== null)
+      ? Activity.fromPartial(object.activity)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRejectTransitionRequestRequest(): RejectTransitionRequestRequest {
+  return { name: "", version: "", stage: "" };
+}
+
+export const RejectTransitionRequestRequest: MessageFns<RejectTransitionRequestRequest> = {
+  encode(message: RejectTransitionRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.stage !== "") {
+      writer.uint32(26).string(message.stage);
+    }
+    if (message.comment !== undefined) {
+      writer.uint32(34).string(message.comment);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RejectTransitionRequestRequest>, I>>(base?: I): RejectTransitionRequestRequest {
+    return RejectTransitionRequestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RejectTransitionRequestRequest>, I>>(
+    object: I,
+  ): RejectTransitionRequestRequest {
+    const message = createBaseRejectTransitionRequestRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.stage = object.stage ?? "";
+    message.comment = object.comment ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRejectTransitionRequestResponse(): RejectTransitionRequestResponse {
+  return {};
+}
+
+export const RejectTransitionRequestResponse: MessageFns<RejectTransitionRequestResponse> = {
+  encode(message: RejectTransitionRequestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.activity !== undefined) {
+      Activity.encode(message.activity, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RejectTransitionRequestResponse>, I>>(base?: I): RejectTransitionRequestResponse {
+    return RejectTransitionRequestResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RejectTransitionRequestResponse>, I>>(
+    object: I,
+  ): RejectTransitionRequestResponse {
+    const message = createBaseRejectTransitionRequestResponse();
+    message.activity = (object.activity !== undefined && object.activity !== null)
+      ? Activity.fromPartial(object.activity)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteTransitionRequestRequest(): DeleteTransitionRequestRequest {
+  return { name: "", version: "", stage: "", creator: "" };
+}
+
+export const DeleteTransitionRequestRequest: MessageFns<DeleteTransitionRequestRequest> = {
+  encode(message: DeleteTransitionRequestRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.stage !== "") {
+      writer.uint32(26).string(message.stage);
+    }
+    if (message.creator !== "") {
+      writer.uint32(34).string(message.creator);
+    }
+    if (message.comment !== undefined) {
+      writer.uint32(42).string(message.comment);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTransitionRequestRequest>, I>>(base?: I): DeleteTransitionRequestRequest {
+    return DeleteTransitionRequestRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTransitionRequestRequest>, I>>(
+    object: I,
+  ): DeleteTransitionRequestRequest {
+    const message = createBaseDeleteTransitionRequestRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.stage = object.stage ?? "";
+    message.creator = object.creator ?? "";
+    message.comment = object.comment ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteTransitionRequestResponse(): DeleteTransitionRequestResponse {
+  return {};
+}
+
+export const DeleteTransitionRequestResponse: MessageFns<DeleteTransitionRequestResponse> = {
+  encode(message: DeleteTransitionRequestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.activity !== undefined) {
+      Activity.encode(message.activity, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTransitionRequestResponse>, I>>(base?: I): DeleteTransitionRequestResponse {
+    return DeleteTransitionRequestResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTransitionRequestResponse>, I>>(
+    object: I,
+  ): DeleteTransitionRequestResponse {
+    const message = createBaseDeleteTransitionRequestResponse();
+    message.activity = (object.activity !== undefined && object.activity !== null)
+      ? Activity.fromPartial(object.activity)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListTransitionRequestsRequest(): ListTransitionRequestsRequest {
+  return { name: "", version: "" };
+}
+
+export const ListTransitionRequestsRequest: MessageFns<ListTransitionRequestsRequest> = {
+  encode(message: ListTransitionRequestsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ListTransitionRequestsRequest>, I>>(base?: I): ListTransitionRequestsRequest {
+    return ListTransitionRequestsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListTransitionRequestsRequest>, I>>(
+    object: I,
+  ): ListTransitionRequestsRequest {
+    const message = createBaseListTransitionRequestsRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseListTransitionRequestsResponse(): ListTransitionRequestsResponse {
+  return { requests: [] };
+}
+
+export const ListTransitionRequestsResponse: MessageFns<ListTransitionRequestsResponse> = {
+  encode(message: ListTransitionRequestsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.requests) {
+      Activity.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ListTransitionRequestsResponse>, I>>(base?: I): ListTransitionRequestsResponse {
+    return ListTransitionRequestsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListTransitionRequestsResponse>, I>>(
+    object: I,
+  ): ListTransitionRequestsResponse {
+    const message = createBaseListTransitionRequestsResponse();
+    message.requests = object.requests?.map((e) => Activity.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTransitionStageRequest(): TransitionStageRequest {
+  return { name: "", version: "", stage: "", archive_existing_versions: false };
+}
+
+export const TransitionStageRequest: MessageFns<TransitionStageRequest> = {
+  encode(message: TransitionStageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.stage !== "") {
+      writer.uint32(26).string(message.stage);
+    }
+    if (message.archive_existing_versions !== false) {
+      writer.uint32(32).bool(message.archive_existing_versions);
+    }
+    if (message.comment !== undefined) {
+      writer.uint32(42).string(message.comment);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<TransitionStageRequest>, I>>(base?: I): TransitionStageRequest {
+    return TransitionStageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransitionStageRequest>, I>>(object: I): TransitionStageRequest {
+    const message = createBaseTransitionStageRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.stage = object.stage ?? "";
+    message.archive_existing_versions = object.archive_existing_versions ?? false;
+    message.comment = object.comment ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTransitionStageResponse(): TransitionStageResponse {
+  return {};
+}
+
+export const TransitionStageResponse: MessageFns<TransitionStageResponse> = {
+  encode(message: TransitionStageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_version_databricks !== undefined) {
+      ModelVersionDatabricks.encode(message.model_version_databricks, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<TransitionStageResponse>, I>>(base?: I): TransitionStageResponse {
+    return TransitionStageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TransitionStageResponse>, I>>(object: I): TransitionStageResponse {
+    const message = createBaseTransitionStageResponse();
+    message.model_version_databricks =
+      (object.model_version_databricks !== undefined && object.model_version_databricks !== null)
+        ? ModelVersionDatabricks.fromPartial(object.model_version_databricks)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateCommentRequest(): CreateCommentRequest {
+  return { name: "", version: "", comment: "" };
+}
+
+export const CreateCommentRequest: MessageFns<CreateCommentRequest> = {
+  encode(message: CreateCommentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateCommentRequest>, I>>(base?: I): CreateCommentRequest {
+    return CreateCommentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateCommentRequest>, I>>(object: I): CreateCommentRequest {
+    const message = createBaseCreateCommentRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    message.comment = object.comment ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateCommentResponse(): CreateCommentResponse {
+  return {};
+}
+
+export const CreateCommentResponse: MessageFns<CreateCommentResponse> = {
+  encode(message: CreateCommentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.comment !== undefined) {
+      CommentObject.encode(message.comment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateCommentResponse>, I>>(base?: I): CreateCommentResponse {
+    return CreateCommentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateCommentResponse>, I>>(object: I): CreateCommentResponse {
+    const message = createBaseCreateCommentResponse();
+    message.comment = (object.comment !== undefined && object.comment !== null)
+      ? CommentObject.fromPartial(object.comment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateCommentRequest(): UpdateCommentRequest {
+  return { id: "", comment: "" };
+}
+
+export const UpdateCommentRequest: MessageFns<UpdateCommentRequest> = {
+  encode(message: UpdateCommentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.comment !== "") {
+      writer.uint32(18).string(message.comment);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateCommentRequest>, I>>(base?: I): UpdateCommentRequest {
+    return UpdateCommentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateCommentRequest>, I>>(object: I): UpdateCommentRequest {
+    const message = createBaseUpdateCommentRequest();
+    message.id = object.id ?? "";
+    message.comment = object.comment ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateCommentResponse(): UpdateCommentResponse {
+  return {};
+}
+
+export const UpdateCommentResponse: MessageFns<UpdateCommentResponse> = {
+  encode(message: UpdateCommentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.comment !== undefined) {
+      CommentObject.encode(message.comment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateCommentResponse>, I>>(base?: I): UpdateCommentResponse {
+    return UpdateCommentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateCommentResponse>, I>>(object: I): UpdateCommentResponse {
+    const message = createBaseUpdateCommentResponse();
+    message.comment = (object.comment !== undefined && object.comment !== null)
+      ? CommentObject.fromPartial(object.comment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteCommentRequest(): DeleteCommentRequest {
+  return { id: "" };
+}
+
+export const DeleteCommentRequest: MessageFns<DeleteCommentRequest> = {
+  encode(message: DeleteCommentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCommentRequest>, I>>(base?: I): DeleteCommentRequest {
+    return DeleteCommentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCommentRequest>, I>>(object: I): DeleteCommentRequest {
+    const message = createBaseDeleteCommentRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteCommentResponse(): DeleteCommentResponse {
+  return {};
+}
+
+export const DeleteCommentResponse: MessageFns<DeleteCommentResponse> = {
+  encode(_: DeleteCommentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCommentResponse>, I>>(base?: I): DeleteCommentResponse {
+    return DeleteCommentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCommentResponse>, I>>(_: I): DeleteCommentResponse {
+    const message = createBaseDeleteCommentResponse();
+    return message;
+  },
+};
+
+function createBaseGetModelVersionActivityRequest(): GetModelVersionActivityRequest {
+  return { name: "", version: "" };
+}
+
+export const GetModelVersionActivityRequest: MessageFns<GetModelVersionActivityRequest> = {
+  encode(message: GetModelVersionActivityRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== "") {
+      writer.uint32(18).string(message.version);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetModelVersionActivityRequest>, I>>(base?: I): GetModelVersionActivityRequest {
+    return GetModelVersionActivityRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetModelVersionActivityRequest>, I>>(
+    object: I,
+  ): GetModelVersionActivityRequest {
+    const message = createBaseGetModelVersionActivityRequest();
+    message.name = object.name ?? "";
+    message.version = object.version ?? "";
+    return message;
+  },
+};
+
+function createBaseGetModelVersionActivityResponse(): GetModelVersionActivityResponse {
+  return { activities: [] };
+}
+
+export const GetModelVersionActivityResponse: MessageFns<GetModelVersionActivityResponse> = {
+  encode(message: GetModelVersionActivityResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_version_databricks !== undefined) {
+      ModelVersionDatabricks.encode(message.model_version_databricks, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.activities) {
+      Activity.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetModelVersionActivityResponse>, I>>(base?: I): GetModelVersionActivityResponse {
+    return GetModelVersionActivityResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetModelVersionActivityResponse>, I>>(
+    object: I,
+  ): GetModelVersionActivityResponse {
+    const message = createBaseGetModelVersionActivityResponse();
+    message.model_version_databricks =
+      (object.model_version_databricks !== undefined && object.model_version_databricks !== null)
+        ? ModelVersionDatabricks.fromPartial(object.model_version_databricks)
+        : undefined;
+    message.activities = object.activities?.map((e) => Activity.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export interface RegistryServiceClient {
   createRegisteredModel(
     request: CreateRegisteredModelRequest,
@@ -846,3 +3040,21 @@ export function RegistryServiceControllerMethods() {
 }
 
 export const REGISTRY_SERVICE_NAME = "RegistryService";
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
+}

@@ -5,6 +5,7 @@
 // source: cairn/tracking/v1/tracking.proto
 
 /* eslint-disable */
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
@@ -512,6 +513,2538 @@ export interface LogLoggedModelParamsResponse {
 
 export const CAIRN_TRACKING_V1_PACKAGE_NAME = "cairn.tracking.v1";
 
+function createBaseExperimentTag(): ExperimentTag {
+  return { key: "", value: "" };
+}
+
+export const ExperimentTag: MessageFns<ExperimentTag> = {
+  encode(message: ExperimentTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ExperimentTag>, I>>(base?: I): ExperimentTag {
+    return ExperimentTag.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExperimentTag>, I>>(object: I): ExperimentTag {
+    const message = createBaseExperimentTag();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseExperiment(): Experiment {
+  return { experiment_id: "", name: "", artifact_location: "", lifecycle_stage: "", tags: [] };
+}
+
+export const Experiment: MessageFns<Experiment> = {
+  encode(message: Experiment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.artifact_location !== "") {
+      writer.uint32(26).string(message.artifact_location);
+    }
+    if (message.lifecycle_stage !== "") {
+      writer.uint32(34).string(message.lifecycle_stage);
+    }
+    if (message.last_update_time !== undefined) {
+      writer.uint32(40).int64(message.last_update_time);
+    }
+    if (message.creation_time !== undefined) {
+      writer.uint32(48).int64(message.creation_time);
+    }
+    for (const v of message.tags) {
+      ExperimentTag.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<Experiment>, I>>(base?: I): Experiment {
+    return Experiment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Experiment>, I>>(object: I): Experiment {
+    const message = createBaseExperiment();
+    message.experiment_id = object.experiment_id ?? "";
+    message.name = object.name ?? "";
+    message.artifact_location = object.artifact_location ?? "";
+    message.lifecycle_stage = object.lifecycle_stage ?? "";
+    message.last_update_time = object.last_update_time ?? undefined;
+    message.creation_time = object.creation_time ?? undefined;
+    message.tags = object.tags?.map((e) => ExperimentTag.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseMetric(): Metric {
+  return { key: "", value: 0, timestamp: 0, step: 0 };
+}
+
+export const Metric: MessageFns<Metric> = {
+  encode(message: Metric, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    if (message.timestamp !== 0) {
+      writer.uint32(24).int64(message.timestamp);
+    }
+    if (message.step !== 0) {
+      writer.uint32(32).int64(message.step);
+    }
+    if (message.dataset_name !== undefined) {
+      writer.uint32(42).string(message.dataset_name);
+    }
+    if (message.dataset_digest !== undefined) {
+      writer.uint32(50).string(message.dataset_digest);
+    }
+    if (message.model_id !== undefined) {
+      writer.uint32(58).string(message.model_id);
+    }
+    if (message.run_id !== undefined) {
+      writer.uint32(66).string(message.run_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<Metric>, I>>(base?: I): Metric {
+    return Metric.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Metric>, I>>(object: I): Metric {
+    const message = createBaseMetric();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    message.timestamp = object.timestamp ?? 0;
+    message.step = object.step ?? 0;
+    message.dataset_name = object.dataset_name ?? undefined;
+    message.dataset_digest = object.dataset_digest ?? undefined;
+    message.model_id = object.model_id ?? undefined;
+    message.run_id = object.run_id ?? undefined;
+    return message;
+  },
+};
+
+function createBaseParam(): Param {
+  return { key: "", value: "" };
+}
+
+export const Param: MessageFns<Param> = {
+  encode(message: Param, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<Param>, I>>(base?: I): Param {
+    return Param.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Param>, I>>(object: I): Param {
+    const message = createBaseParam();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseRunTag(): RunTag {
+  return { key: "", value: "" };
+}
+
+export const RunTag: MessageFns<RunTag> = {
+  encode(message: RunTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RunTag>, I>>(base?: I): RunTag {
+    return RunTag.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunTag>, I>>(object: I): RunTag {
+    const message = createBaseRunTag();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseRunInfo(): RunInfo {
+  return {
+    run_id: "",
+    run_uuid: "",
+    run_name: "",
+    experiment_id: "",
+    user_id: "",
+    status: "",
+    start_time: 0,
+    artifact_uri: "",
+    lifecycle_stage: "",
+  };
+}
+
+export const RunInfo: MessageFns<RunInfo> = {
+  encode(message: RunInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    if (message.run_uuid !== "") {
+      writer.uint32(18).string(message.run_uuid);
+    }
+    if (message.run_name !== "") {
+      writer.uint32(26).string(message.run_name);
+    }
+    if (message.experiment_id !== "") {
+      writer.uint32(34).string(message.experiment_id);
+    }
+    if (message.user_id !== "") {
+      writer.uint32(42).string(message.user_id);
+    }
+    if (message.status !== "") {
+      writer.uint32(50).string(message.status);
+    }
+    if (message.start_time !== 0) {
+      writer.uint32(56).int64(message.start_time);
+    }
+    if (message.end_time !== undefined) {
+      writer.uint32(64).int64(message.end_time);
+    }
+    if (message.artifact_uri !== "") {
+      writer.uint32(74).string(message.artifact_uri);
+    }
+    if (message.lifecycle_stage !== "") {
+      writer.uint32(82).string(message.lifecycle_stage);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RunInfo>, I>>(base?: I): RunInfo {
+    return RunInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunInfo>, I>>(object: I): RunInfo {
+    const message = createBaseRunInfo();
+    message.run_id = object.run_id ?? "";
+    message.run_uuid = object.run_uuid ?? "";
+    message.run_name = object.run_name ?? "";
+    message.experiment_id = object.experiment_id ?? "";
+    message.user_id = object.user_id ?? "";
+    message.status = object.status ?? "";
+    message.start_time = object.start_time ?? 0;
+    message.end_time = object.end_time ?? undefined;
+    message.artifact_uri = object.artifact_uri ?? "";
+    message.lifecycle_stage = object.lifecycle_stage ?? "";
+    return message;
+  },
+};
+
+function createBaseRunData(): RunData {
+  return { metrics: [], params: [], tags: [] };
+}
+
+export const RunData: MessageFns<RunData> = {
+  encode(message: RunData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.metrics) {
+      Metric.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.params) {
+      Param.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.tags) {
+      RunTag.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RunData>, I>>(base?: I): RunData {
+    return RunData.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunData>, I>>(object: I): RunData {
+    const message = createBaseRunData();
+    message.metrics = object.metrics?.map((e) => Metric.fromPartial(e)) || [];
+    message.params = object.params?.map((e) => Param.fromPartial(e)) || [];
+    message.tags = object.tags?.map((e) => RunTag.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseInputTag(): InputTag {
+  return { key: "", value: "" };
+}
+
+export const InputTag: MessageFns<InputTag> = {
+  encode(message: InputTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<InputTag>, I>>(base?: I): InputTag {
+    return InputTag.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InputTag>, I>>(object: I): InputTag {
+    const message = createBaseInputTag();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseDataset(): Dataset {
+  return { name: "", digest: "", source_type: "", source: "" };
+}
+
+export const Dataset: MessageFns<Dataset> = {
+  encode(message: Dataset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.digest !== "") {
+      writer.uint32(18).string(message.digest);
+    }
+    if (message.source_type !== "") {
+      writer.uint32(26).string(message.source_type);
+    }
+    if (message.source !== "") {
+      writer.uint32(34).string(message.source);
+    }
+    if (message.schema !== undefined) {
+      writer.uint32(42).string(message.schema);
+    }
+    if (message.profile !== undefined) {
+      writer.uint32(50).string(message.profile);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<Dataset>, I>>(base?: I): Dataset {
+    return Dataset.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Dataset>, I>>(object: I): Dataset {
+    const message = createBaseDataset();
+    message.name = object.name ?? "";
+    message.digest = object.digest ?? "";
+    message.source_type = object.source_type ?? "";
+    message.source = object.source ?? "";
+    message.schema = object.schema ?? undefined;
+    message.profile = object.profile ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDatasetInput(): DatasetInput {
+  return { tags: [] };
+}
+
+export const DatasetInput: MessageFns<DatasetInput> = {
+  encode(message: DatasetInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.tags) {
+      InputTag.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.dataset !== undefined) {
+      Dataset.encode(message.dataset, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DatasetInput>, I>>(base?: I): DatasetInput {
+    return DatasetInput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DatasetInput>, I>>(object: I): DatasetInput {
+    const message = createBaseDatasetInput();
+    message.tags = object.tags?.map((e) => InputTag.fromPartial(e)) || [];
+    message.dataset = (object.dataset !== undefined && object.dataset !== null)
+      ? Dataset.fromPartial(object.dataset)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseModelInput(): ModelInput {
+  return { model_id: "" };
+}
+
+export const ModelInput: MessageFns<ModelInput> = {
+  encode(message: ModelInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_id !== "") {
+      writer.uint32(10).string(message.model_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ModelInput>, I>>(base?: I): ModelInput {
+    return ModelInput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModelInput>, I>>(object: I): ModelInput {
+    const message = createBaseModelInput();
+    message.model_id = object.model_id ?? "";
+    return message;
+  },
+};
+
+function createBaseModelOutput(): ModelOutput {
+  return { model_id: "", step: 0 };
+}
+
+export const ModelOutput: MessageFns<ModelOutput> = {
+  encode(message: ModelOutput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_id !== "") {
+      writer.uint32(10).string(message.model_id);
+    }
+    if (message.step !== 0) {
+      writer.uint32(16).int64(message.step);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<ModelOutput>, I>>(base?: I): ModelOutput {
+    return ModelOutput.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModelOutput>, I>>(object: I): ModelOutput {
+    const message = createBaseModelOutput();
+    message.model_id = object.model_id ?? "";
+    message.step = object.step ?? 0;
+    return message;
+  },
+};
+
+function createBaseRunInputs(): RunInputs {
+  return { dataset_inputs: [], model_inputs: [] };
+}
+
+export const RunInputs: MessageFns<RunInputs> = {
+  encode(message: RunInputs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.dataset_inputs) {
+      DatasetInput.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.model_inputs) {
+      ModelInput.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RunInputs>, I>>(base?: I): RunInputs {
+    return RunInputs.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunInputs>, I>>(object: I): RunInputs {
+    const message = createBaseRunInputs();
+    message.dataset_inputs = object.dataset_inputs?.map((e) => DatasetInput.fromPartial(e)) || [];
+    message.model_inputs = object.model_inputs?.map((e) => ModelInput.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRunOutputs(): RunOutputs {
+  return { model_outputs: [] };
+}
+
+export const RunOutputs: MessageFns<RunOutputs> = {
+  encode(message: RunOutputs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.model_outputs) {
+      ModelOutput.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RunOutputs>, I>>(base?: I): RunOutputs {
+    return RunOutputs.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RunOutputs>, I>>(object: I): RunOutputs {
+    const message = createBaseRunOutputs();
+    message.model_outputs = object.model_outputs?.map((e) => ModelOutput.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRun(): Run {
+  return {};
+}
+
+export const Run: MessageFns<Run> = {
+  encode(message: Run, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.info !== undefined) {
+      RunInfo.encode(message.info, writer.uint32(10).fork()).join();
+    }
+    if (message.data !== undefined) {
+      RunData.encode(message.data, writer.uint32(18).fork()).join();
+    }
+    if (message.inputs !== undefined) {
+      RunInputs.encode(message.inputs, writer.uint32(26).fork()).join();
+    }
+    if (message.outputs !== undefined) {
+      RunOutputs.encode(message.outputs, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<Run>, I>>(base?: I): Run {
+    return Run.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Run>, I>>(object: I): Run {
+    const message = createBaseRun();
+    message.info = (object.info !== undefined && object.info !== null) ? RunInfo.fromPartial(object.info) : undefined;
+    message.data = (object.data !== undefined && object.data !== null) ? RunData.fromPartial(object.data) : undefined;
+    message.inputs = (object.inputs !== undefined && object.inputs !== null)
+      ? RunInputs.fromPartial(object.inputs)
+      : undefined;
+    message.outputs = (object.outputs !== undefined && object.outputs !== null)
+      ? RunOutputs.fromPartial(object.outputs)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMetricWithRunId(): MetricWithRunId {
+  return { key: "", value: 0, timestamp: 0, step: 0, run_id: "" };
+}
+
+export const MetricWithRunId: MessageFns<MetricWithRunId> = {
+  encode(message: MetricWithRunId, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    if (message.timestamp !== 0) {
+      writer.uint32(24).int64(message.timestamp);
+    }
+    if (message.step !== 0) {
+      writer.uint32(32).int64(message.step);
+    }
+    if (message.run_id !== "") {
+      writer.uint32(42).string(message.run_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<MetricWithRunId>, I>>(base?: I): MetricWithRunId {
+    return MetricWithRunId.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MetricWithRunId>, I>>(object: I): MetricWithRunId {
+    const message = createBaseMetricWithRunId();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    message.timestamp = object.timestamp ?? 0;
+    message.step = object.step ?? 0;
+    message.run_id = object.run_id ?? "";
+    return message;
+  },
+};
+
+function createBaseLoggedModelTag(): LoggedModelTag {
+  return { key: "", value: "" };
+}
+
+export const LoggedModelTag: MessageFns<LoggedModelTag> = {
+  encode(message: LoggedModelTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LoggedModelTag>, I>>(base?: I): LoggedModelTag {
+    return LoggedModelTag.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoggedModelTag>, I>>(object: I): LoggedModelTag {
+    const message = createBaseLoggedModelTag();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLoggedModelParameter(): LoggedModelParameter {
+  return { key: "", value: "" };
+}
+
+export const LoggedModelParameter: MessageFns<LoggedModelParameter> = {
+  encode(message: LoggedModelParameter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LoggedModelParameter>, I>>(base?: I): LoggedModelParameter {
+    return LoggedModelParameter.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoggedModelParameter>, I>>(object: I): LoggedModelParameter {
+    const message = createBaseLoggedModelParameter();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLoggedModelRegistrationInfo(): LoggedModelRegistrationInfo {
+  return { name: "", version: 0 };
+}
+
+export const LoggedModelRegistrationInfo: MessageFns<LoggedModelRegistrationInfo> = {
+  encode(message: LoggedModelRegistrationInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int32(message.version);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LoggedModelRegistrationInfo>, I>>(base?: I): LoggedModelRegistrationInfo {
+    return LoggedModelRegistrationInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoggedModelRegistrationInfo>, I>>(object: I): LoggedModelRegistrationInfo {
+    const message = createBaseLoggedModelRegistrationInfo();
+    message.name = object.name ?? "";
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
+function createBaseLoggedModelInfo(): LoggedModelInfo {
+  return {
+    model_id: "",
+    experiment_id: "",
+    name: "",
+    creation_timestamp_ms: 0,
+    last_updated_timestamp_ms: 0,
+    artifact_uri: "",
+    status: "",
+    tags: [],
+    registrations: [],
+  };
+}
+
+export const LoggedModelInfo: MessageFns<LoggedModelInfo> = {
+  encode(message: LoggedModelInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_id !== "") {
+      writer.uint32(10).string(message.model_id);
+    }
+    if (message.experiment_id !== "") {
+      writer.uint32(18).string(message.experiment_id);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.creation_timestamp_ms !== 0) {
+      writer.uint32(32).int64(message.creation_timestamp_ms);
+    }
+    if (message.last_updated_timestamp_ms !== 0) {
+      writer.uint32(40).int64(message.last_updated_timestamp_ms);
+    }
+    if (message.artifact_uri !== "") {
+      writer.uint32(50).string(message.artifact_uri);
+    }
+    if (message.status !== "") {
+      writer.uint32(58).string(message.status);
+    }
+    if (message.model_type !== undefined) {
+      writer.uint32(66).string(message.model_type);
+    }
+    if (message.source_run_id !== undefined) {
+      writer.uint32(74).string(message.source_run_id);
+    }
+    if (message.status_message !== undefined) {
+      writer.uint32(82).string(message.status_message);
+    }
+    for (const v of message.tags) {
+      LoggedModelTag.encode(v!, writer.uint32(90).fork()).join();
+    }
+    for (const v of message.registrations) {
+      LoggedModelRegistrationInfo.encode(v!, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LoggedModelInfo>, I>>(base?: I): LoggedModelInfo {
+    return LoggedModelInfo.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoggedModelInfo>, I>>(object: I): LoggedModelInfo {
+    const message = createBaseLoggedModelInfo();
+    message.model_id = object.model_id ?? "";
+    message.experiment_id = object.experiment_id ?? "";
+    message.name = object.name ?? "";
+    message.creation_timestamp_ms = object.creation_timestamp_ms ?? 0;
+    message.last_updated_timestamp_ms = object.last_updated_timestamp_ms ?? 0;
+    message.artifact_uri = object.artifact_uri ?? "";
+    message.status = object.status ?? "";
+    message.model_type = object.model_type ?? undefined;
+    message.source_run_id = object.source_run_id ?? undefined;
+    message.status_message = object.status_message ?? undefined;
+    message.tags = object.tags?.map((e) => LoggedModelTag.fromPartial(e)) || [];
+    message.registrations = object.registrations?.map((e) => LoggedModelRegistrationInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLoggedModelData(): LoggedModelData {
+  return { params: [], metrics: [] };
+}
+
+export const LoggedModelData: MessageFns<LoggedModelData> = {
+  encode(message: LoggedModelData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.params) {
+      LoggedModelParameter.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.metrics) {
+      Metric.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LoggedModelData>, I>>(base?: I): LoggedModelData {
+    return LoggedModelData.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoggedModelData>, I>>(object: I): LoggedModelData {
+    const message = createBaseLoggedModelData();
+    message.params = object.params?.map((e) => LoggedModelParameter.fromPartial(e)) || [];
+    message.metrics = object.metrics?.map((e) => Metric.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLoggedModel(): LoggedModel {
+  return {};
+}
+
+export const LoggedModel: MessageFns<LoggedModel> = {
+  encode(message: LoggedModel, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.info !== undefined) {
+      LoggedModelInfo.encode(message.info, writer.uint32(10).fork()).join();
+    }
+    if (message.data !== undefined) {
+      LoggedModelData.encode(message.data, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LoggedModel>, I>>(base?: I): LoggedModel {
+    return LoggedModel.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LoggedModel>, I>>(object: I): LoggedModel {
+    const message = createBaseLoggedModel();
+    message.info = (object.info !== undefined && object.info !== null)
+      ? LoggedModelInfo.fromPartial(object.info)
+      : undefined;
+    message.data = (object.data !== undefined && object.data !== null)
+      ? LoggedModelData.fromPartial(object.data)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetExperimentRequest(): GetExperimentRequest {
+  return { experiment_id: "" };
+}
+
+export const GetExperimentRequest: MessageFns<GetExperimentRequest> = {
+  encode(message: GetExperimentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetExperimentRequest>, I>>(base?: I): GetExperimentRequest {
+    return GetExperimentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetExperimentRequest>, I>>(object: I): GetExperimentRequest {
+    const message = createBaseGetExperimentRequest();
+    message.experiment_id = object.experiment_id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetExperimentResponse(): GetExperimentResponse {
+  return {};
+}
+
+export const GetExperimentResponse: MessageFns<GetExperimentResponse> = {
+  encode(message: GetExperimentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment !== undefined) {
+      Experiment.encode(message.experiment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetExperimentResponse>, I>>(base?: I): GetExperimentResponse {
+    return GetExperimentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetExperimentResponse>, I>>(object: I): GetExperimentResponse {
+    const message = createBaseGetExperimentResponse();
+    message.experiment = (object.experiment !== undefined && object.experiment !== null)
+      ? Experiment.fromPartial(object.experiment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetExperimentByNameRequest(): GetExperimentByNameRequest {
+  return { experiment_name: "" };
+}
+
+export const GetExperimentByNameRequest: MessageFns<GetExperimentByNameRequest> = {
+  encode(message: GetExperimentByNameRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_name !== "") {
+      writer.uint32(10).string(message.experiment_name);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetExperimentByNameRequest>, I>>(base?: I): GetExperimentByNameRequest {
+    return GetExperimentByNameRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetExperimentByNameRequest>, I>>(object: I): GetExperimentByNameRequest {
+    const message = createBaseGetExperimentByNameRequest();
+    message.experiment_name = object.experiment_name ?? "";
+    return message;
+  },
+};
+
+function createBaseGetExperimentByNameResponse(): GetExperimentByNameResponse {
+  return {};
+}
+
+export const GetExperimentByNameResponse: MessageFns<GetExperimentByNameResponse> = {
+  encode(message: GetExperimentByNameResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment !== undefined) {
+      Experiment.encode(message.experiment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetExperimentByNameResponse>, I>>(base?: I): GetExperimentByNameResponse {
+    return GetExperimentByNameResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetExperimentByNameResponse>, I>>(object: I): GetExperimentByNameResponse {
+    const message = createBaseGetExperimentByNameResponse();
+    message.experiment = (object.experiment !== undefined && object.experiment !== null)
+      ? Experiment.fromPartial(object.experiment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateExperimentRequest(): CreateExperimentRequest {
+  return { name: "", artifact_location: "", tags: [] };
+}
+
+export const CreateExperimentRequest: MessageFns<CreateExperimentRequest> = {
+  encode(message: CreateExperimentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.artifact_location !== "") {
+      writer.uint32(18).string(message.artifact_location);
+    }
+    for (const v of message.tags) {
+      ExperimentTag.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateExperimentRequest>, I>>(base?: I): CreateExperimentRequest {
+    return CreateExperimentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateExperimentRequest>, I>>(object: I): CreateExperimentRequest {
+    const message = createBaseCreateExperimentRequest();
+    message.name = object.name ?? "";
+    message.artifact_location = object.artifact_location ?? "";
+    message.tags = object.tags?.map((e) => ExperimentTag.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateExperimentResponse(): CreateExperimentResponse {
+  return { experiment_id: "" };
+}
+
+export const CreateExperimentResponse: MessageFns<CreateExperimentResponse> = {
+  encode(message: CreateExperimentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateExperimentResponse>, I>>(base?: I): CreateExperimentResponse {
+    return CreateExperimentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateExperimentResponse>, I>>(object: I): CreateExperimentResponse {
+    const message = createBaseCreateExperimentResponse();
+    message.experiment_id = object.experiment_id ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchExperimentsRequest(): SearchExperimentsRequest {
+  return { max_results: 0, page_token: "", filter: "", order_by: [], view_type: "" };
+}
+
+export const SearchExperimentsRequest: MessageFns<SearchExperimentsRequest> = {
+  encode(message: SearchExperimentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.max_results !== 0) {
+      writer.uint32(8).int64(message.max_results);
+    }
+    if (message.page_token !== "") {
+      writer.uint32(18).string(message.page_token);
+    }
+    if (message.filter !== "") {
+      writer.uint32(26).string(message.filter);
+    }
+    for (const v of message.order_by) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.view_type !== "") {
+      writer.uint32(42).string(message.view_type);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchExperimentsRequest>, I>>(base?: I): SearchExperimentsRequest {
+    return SearchExperimentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchExperimentsRequest>, I>>(object: I): SearchExperimentsRequest {
+    const message = createBaseSearchExperimentsRequest();
+    message.max_results = object.max_results ?? 0;
+    message.page_token = object.page_token ?? "";
+    message.filter = object.filter ?? "";
+    message.order_by = object.order_by?.map((e) => e) || [];
+    message.view_type = object.view_type ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchExperimentsResponse(): SearchExperimentsResponse {
+  return { experiments: [], next_page_token: "" };
+}
+
+export const SearchExperimentsResponse: MessageFns<SearchExperimentsResponse> = {
+  encode(message: SearchExperimentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.experiments) {
+      Experiment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.next_page_token !== "") {
+      writer.uint32(18).string(message.next_page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchExperimentsResponse>, I>>(base?: I): SearchExperimentsResponse {
+    return SearchExperimentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchExperimentsResponse>, I>>(object: I): SearchExperimentsResponse {
+    const message = createBaseSearchExperimentsResponse();
+    message.experiments = object.experiments?.map((e) => Experiment.fromPartial(e)) || [];
+    message.next_page_token = object.next_page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteExperimentRequest(): DeleteExperimentRequest {
+  return { experiment_id: "" };
+}
+
+export const DeleteExperimentRequest: MessageFns<DeleteExperimentRequest> = {
+  encode(message: DeleteExperimentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteExperimentRequest>, I>>(base?: I): DeleteExperimentRequest {
+    return DeleteExperimentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteExperimentRequest>, I>>(object: I): DeleteExperimentRequest {
+    const message = createBaseDeleteExperimentRequest();
+    message.experiment_id = object.experiment_id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteExperimentResponse(): DeleteExperimentResponse {
+  return {};
+}
+
+export const DeleteExperimentResponse: MessageFns<DeleteExperimentResponse> = {
+  encode(_: DeleteExperimentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteExperimentResponse>, I>>(base?: I): DeleteExperimentResponse {
+    return DeleteExperimentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteExperimentResponse>, I>>(_: I): DeleteExperimentResponse {
+    const message = createBaseDeleteExperimentResponse();
+    return message;
+  },
+};
+
+function createBaseRestoreExperimentRequest(): RestoreExperimentRequest {
+  return { experiment_id: "" };
+}
+
+export const RestoreExperimentRequest: MessageFns<RestoreExperimentRequest> = {
+  encode(message: RestoreExperimentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RestoreExperimentRequest>, I>>(base?: I): RestoreExperimentRequest {
+    return RestoreExperimentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestoreExperimentRequest>, I>>(object: I): RestoreExperimentRequest {
+    const message = createBaseRestoreExperimentRequest();
+    message.experiment_id = object.experiment_id ?? "";
+    return message;
+  },
+};
+
+function createBaseRestoreExperimentResponse(): RestoreExperimentResponse {
+  return {};
+}
+
+export const RestoreExperimentResponse: MessageFns<RestoreExperimentResponse> = {
+  encode(_: RestoreExperimentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RestoreExperimentResponse>, I>>(base?: I): RestoreExperimentResponse {
+    return RestoreExperimentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestoreExperimentResponse>, I>>(_: I): RestoreExperimentResponse {
+    const message = createBaseRestoreExperimentResponse();
+    return message;
+  },
+};
+
+function createBaseUpdateExperimentRequest(): UpdateExperimentRequest {
+  return { experiment_id: "", new_name: "" };
+}
+
+export const UpdateExperimentRequest: MessageFns<UpdateExperimentRequest> = {
+  encode(message: UpdateExperimentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    if (message.new_name !== "") {
+      writer.uint32(18).string(message.new_name);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateExperimentRequest>, I>>(base?: I): UpdateExperimentRequest {
+    return UpdateExperimentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateExperimentRequest>, I>>(object: I): UpdateExperimentRequest {
+    const message = createBaseUpdateExperimentRequest();
+    message.experiment_id = object.experiment_id ?? "";
+    message.new_name = object.new_name ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateExperimentResponse(): UpdateExperimentResponse {
+  return {};
+}
+
+export const UpdateExperimentResponse: MessageFns<UpdateExperimentResponse> = {
+  encode(_: UpdateExperimentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateExperimentResponse>, I>>(base?: I): UpdateExperimentResponse {
+    return UpdateExperimentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateExperimentResponse>, I>>(_: I): UpdateExperimentResponse {
+    const message = createBaseUpdateExperimentResponse();
+    return message;
+  },
+};
+
+function createBaseSetExperimentTagRequest(): SetExperimentTagRequest {
+  return { experiment_id: "", key: "", value: "" };
+}
+
+export const SetExperimentTagRequest: MessageFns<SetExperimentTagRequest> = {
+  encode(message: SetExperimentTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetExperimentTagRequest>, I>>(base?: I): SetExperimentTagRequest {
+    return SetExperimentTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetExperimentTagRequest>, I>>(object: I): SetExperimentTagRequest {
+    const message = createBaseSetExperimentTagRequest();
+    message.experiment_id = object.experiment_id ?? "";
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSetExperimentTagResponse(): SetExperimentTagResponse {
+  return {};
+}
+
+export const SetExperimentTagResponse: MessageFns<SetExperimentTagResponse> = {
+  encode(_: SetExperimentTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetExperimentTagResponse>, I>>(base?: I): SetExperimentTagResponse {
+    return SetExperimentTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetExperimentTagResponse>, I>>(_: I): SetExperimentTagResponse {
+    const message = createBaseSetExperimentTagResponse();
+    return message;
+  },
+};
+
+function createBaseDeleteExperimentTagRequest(): DeleteExperimentTagRequest {
+  return { experiment_id: "", key: "" };
+}
+
+export const DeleteExperimentTagRequest: MessageFns<DeleteExperimentTagRequest> = {
+  encode(message: DeleteExperimentTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteExperimentTagRequest>, I>>(base?: I): DeleteExperimentTagRequest {
+    return DeleteExperimentTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteExperimentTagRequest>, I>>(object: I): DeleteExperimentTagRequest {
+    const message = createBaseDeleteExperimentTagRequest();
+    message.experiment_id = object.experiment_id ?? "";
+    message.key = object.key ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteExperimentTagResponse(): DeleteExperimentTagResponse {
+  return {};
+}
+
+export const DeleteExperimentTagResponse: MessageFns<DeleteExperimentTagResponse> = {
+  encode(_: DeleteExperimentTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteExperimentTagResponse>, I>>(base?: I): DeleteExperimentTagResponse {
+    return DeleteExperimentTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteExperimentTagResponse>, I>>(_: I): DeleteExperimentTagResponse {
+    const message = createBaseDeleteExperimentTagResponse();
+    return message;
+  },
+};
+
+function createBaseCreateRunRequest(): CreateRunRequest {
+  return { experiment_id: "", user_id: "", run_name: "", tags: [] };
+}
+
+export const CreateRunRequest: MessageFns<CreateRunRequest> = {
+  encode(message: CreateRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    if (message.user_id !== "") {
+      writer.uint32(18).string(message.user_id);
+    }
+    if (message.run_name !== "") {
+      writer.uint32(26).string(message.run_name);
+    }
+    if (message.start_time !== undefined) {
+      writer.uint32(32).int64(message.start_time);
+    }
+    for (const v of message.tags) {
+      RunTag.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateRunRequest>, I>>(base?: I): CreateRunRequest {
+    return CreateRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateRunRequest>, I>>(object: I): CreateRunRequest {
+    const message = createBaseCreateRunRequest();
+    message.experiment_id = object.experiment_id ?? "";
+    message.user_id = object.user_id ?? "";
+    message.run_name = object.run_name ?? "";
+    message.start_time = object.start_time ?? undefined;
+    message.tags = object.tags?.map((e) => RunTag.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateRunResponse(): CreateRunResponse {
+  return {};
+}
+
+export const CreateRunResponse: MessageFns<CreateRunResponse> = {
+  encode(message: CreateRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run !== undefined) {
+      Run.encode(message.run, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateRunResponse>, I>>(base?: I): CreateRunResponse {
+    return CreateRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateRunResponse>, I>>(object: I): CreateRunResponse {
+    const message = createBaseCreateRunResponse();
+    message.run = (object.run !== undefined && object.run !== null) ? Run.fromPartial(object.run) : undefined;
+    return message;
+  },
+};
+
+function createBaseGetRunRequest(): GetRunRequest {
+  return { run_id: "" };
+}
+
+export const GetRunRequest: MessageFns<GetRunRequest> = {
+  encode(message: GetRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetRunRequest>, I>>(base?: I): GetRunRequest {
+    return GetRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRunRequest>, I>>(object: I): GetRunRequest {
+    const message = createBaseGetRunRequest();
+    message.run_id = object.run_id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRunResponse(): GetRunResponse {
+  return {};
+}
+
+export const GetRunResponse: MessageFns<GetRunResponse> = {
+  encode(message: GetRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run !== undefined) {
+      Run.encode(message.run, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetRunResponse>, I>>(base?: I): GetRunResponse {
+    return GetRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRunResponse>, I>>(object: I): GetRunResponse {
+    const message = createBaseGetRunResponse();
+    message.run = (object.run !== undefined && object.run !== null) ? Run.fromPartial(object.run) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateRunRequest(): UpdateRunRequest {
+  return { run_id: "", status: "", run_name: "" };
+}
+
+export const UpdateRunRequest: MessageFns<UpdateRunRequest> = {
+  encode(message: UpdateRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.end_time !== undefined) {
+      writer.uint32(24).int64(message.end_time);
+    }
+    if (message.run_name !== "") {
+      writer.uint32(34).string(message.run_name);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRunRequest>, I>>(base?: I): UpdateRunRequest {
+    return UpdateRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRunRequest>, I>>(object: I): UpdateRunRequest {
+    const message = createBaseUpdateRunRequest();
+    message.run_id = object.run_id ?? "";
+    message.status = object.status ?? "";
+    message.end_time = object.end_time ?? undefined;
+    message.run_name = object.run_name ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateRunResponse(): UpdateRunResponse {
+  return {};
+}
+
+export const UpdateRunResponse: MessageFns<UpdateRunResponse> = {
+  encode(message: UpdateRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_info !== undefined) {
+      RunInfo.encode(message.run_info, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRunResponse>, I>>(base?: I): UpdateRunResponse {
+    return UpdateRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRunResponse>, I>>(object: I): UpdateRunResponse {
+    const message = createBaseUpdateRunResponse();
+    message.run_info = (object.run_info !== undefined && object.run_info !== null)
+      ? RunInfo.fromPartial(object.run_info)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteRunRequest(): DeleteRunRequest {
+  return { run_id: "" };
+}
+
+export const DeleteRunRequest: MessageFns<DeleteRunRequest> = {
+  encode(message: DeleteRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRunRequest>, I>>(base?: I): DeleteRunRequest {
+    return DeleteRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRunRequest>, I>>(object: I): DeleteRunRequest {
+    const message = createBaseDeleteRunRequest();
+    message.run_id = object.run_id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteRunResponse(): DeleteRunResponse {
+  return {};
+}
+
+export const DeleteRunResponse: MessageFns<DeleteRunResponse> = {
+  encode(_: DeleteRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteRunResponse>, I>>(base?: I): DeleteRunResponse {
+    return DeleteRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteRunResponse>, I>>(_: I): DeleteRunResponse {
+    const message = createBaseDeleteRunResponse();
+    return message;
+  },
+};
+
+function createBaseRestoreRunRequest(): RestoreRunRequest {
+  return { run_id: "" };
+}
+
+export const RestoreRunRequest: MessageFns<RestoreRunRequest> = {
+  encode(message: RestoreRunRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RestoreRunRequest>, I>>(base?: I): RestoreRunRequest {
+    return RestoreRunRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestoreRunRequest>, I>>(object: I): RestoreRunRequest {
+    const message = createBaseRestoreRunRequest();
+    message.run_id = object.run_id ?? "";
+    return message;
+  },
+};
+
+function createBaseRestoreRunResponse(): RestoreRunResponse {
+  return {};
+}
+
+export const RestoreRunResponse: MessageFns<RestoreRunResponse> = {
+  encode(_: RestoreRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<RestoreRunResponse>, I>>(base?: I): RestoreRunResponse {
+    return RestoreRunResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RestoreRunResponse>, I>>(_: I): RestoreRunResponse {
+    const message = createBaseRestoreRunResponse();
+    return message;
+  },
+};
+
+function createBaseLogMetricRequest(): LogMetricRequest {
+  return { run_id: "", key: "", value: 0, timestamp: 0, step: 0 };
+}
+
+export const LogMetricRequest: MessageFns<LogMetricRequest> = {
+  encode(message: LogMetricRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(25).double(message.value);
+    }
+    if (message.timestamp !== 0) {
+      writer.uint32(32).int64(message.timestamp);
+    }
+    if (message.step !== 0) {
+      writer.uint32(40).int64(message.step);
+    }
+    if (message.model_id !== undefined) {
+      writer.uint32(50).string(message.model_id);
+    }
+    if (message.dataset_name !== undefined) {
+      writer.uint32(58).string(message.dataset_name);
+    }
+    if (message.dataset_digest !== undefined) {
+      writer.uint32(66).string(message.dataset_digest);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogMetricRequest>, I>>(base?: I): LogMetricRequest {
+    return LogMetricRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogMetricRequest>, I>>(object: I): LogMetricRequest {
+    const message = createBaseLogMetricRequest();
+    message.run_id = object.run_id ?? "";
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    message.timestamp = object.timestamp ?? 0;
+    message.step = object.step ?? 0;
+    message.model_id = object.model_id ?? undefined;
+    message.dataset_name = object.dataset_name ?? undefined;
+    message.dataset_digest = object.dataset_digest ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLogMetricResponse(): LogMetricResponse {
+  return {};
+}
+
+export const LogMetricResponse: MessageFns<LogMetricResponse> = {
+  encode(_: LogMetricResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogMetricResponse>, I>>(base?: I): LogMetricResponse {
+    return LogMetricResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogMetricResponse>, I>>(_: I): LogMetricResponse {
+    const message = createBaseLogMetricResponse();
+    return message;
+  },
+};
+
+function createBaseLogParamRequest(): LogParamRequest {
+  return { run_id: "", key: "", value: "" };
+}
+
+export const LogParamRequest: MessageFns<LogParamRequest> = {
+  encode(message: LogParamRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogParamRequest>, I>>(base?: I): LogParamRequest {
+    return LogParamRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogParamRequest>, I>>(object: I): LogParamRequest {
+    const message = createBaseLogParamRequest();
+    message.run_id = object.run_id ?? "";
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseLogParamResponse(): LogParamResponse {
+  return {};
+}
+
+export const LogParamResponse: MessageFns<LogParamResponse> = {
+  encode(_: LogParamResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogParamResponse>, I>>(base?: I): LogParamResponse {
+    return LogParamResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogParamResponse>, I>>(_: I): LogParamResponse {
+    const message = createBaseLogParamResponse();
+    return message;
+  },
+};
+
+function createBaseSetTagRequest(): SetTagRequest {
+  return { run_id: "", key: "", value: "" };
+}
+
+export const SetTagRequest: MessageFns<SetTagRequest> = {
+  encode(message: SetTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(26).string(message.value);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetTagRequest>, I>>(base?: I): SetTagRequest {
+    return SetTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetTagRequest>, I>>(object: I): SetTagRequest {
+    const message = createBaseSetTagRequest();
+    message.run_id = object.run_id ?? "";
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSetTagResponse(): SetTagResponse {
+  return {};
+}
+
+export const SetTagResponse: MessageFns<SetTagResponse> = {
+  encode(_: SetTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetTagResponse>, I>>(base?: I): SetTagResponse {
+    return SetTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetTagResponse>, I>>(_: I): SetTagResponse {
+    const message = createBaseSetTagResponse();
+    return message;
+  },
+};
+
+function createBaseDeleteTagRequest(): DeleteTagRequest {
+  return { run_id: "", key: "" };
+}
+
+export const DeleteTagRequest: MessageFns<DeleteTagRequest> = {
+  encode(message: DeleteTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTagRequest>, I>>(base?: I): DeleteTagRequest {
+    return DeleteTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTagRequest>, I>>(object: I): DeleteTagRequest {
+    const message = createBaseDeleteTagRequest();
+    message.run_id = object.run_id ?? "";
+    message.key = object.key ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteTagResponse(): DeleteTagResponse {
+  return {};
+}
+
+export const DeleteTagResponse: MessageFns<DeleteTagResponse> = {
+  encode(_: DeleteTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteTagResponse>, I>>(base?: I): DeleteTagResponse {
+    return DeleteTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteTagResponse>, I>>(_: I): DeleteTagResponse {
+    const message = createBaseDeleteTagResponse();
+    return message;
+  },
+};
+
+function createBaseLogBatchRequest(): LogBatchRequest {
+  return { run_id: "", metrics: [], params: [], tags: [] };
+}
+
+export const LogBatchRequest: MessageFns<LogBatchRequest> = {
+  encode(message: LogBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    for (const v of message.metrics) {
+      Metric.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.params) {
+      Param.encode(v!, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.tags) {
+      RunTag.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogBatchRequest>, I>>(base?: I): LogBatchRequest {
+    return LogBatchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogBatchRequest>, I>>(object: I): LogBatchRequest {
+    const message = createBaseLogBatchRequest();
+    message.run_id = object.run_id ?? "";
+    message.metrics = object.metrics?.map((e) => Metric.fromPartial(e)) || [];
+    message.params = object.params?.map((e) => Param.fromPartial(e)) || [];
+    message.tags = object.tags?.map((e) => RunTag.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLogBatchResponse(): LogBatchResponse {
+  return {};
+}
+
+export const LogBatchResponse: MessageFns<LogBatchResponse> = {
+  encode(_: LogBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogBatchResponse>, I>>(base?: I): LogBatchResponse {
+    return LogBatchResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogBatchResponse>, I>>(_: I): LogBatchResponse {
+    const message = createBaseLogBatchResponse();
+    return message;
+  },
+};
+
+function createBaseLogInputsRequest(): LogInputsRequest {
+  return { run_id: "", datasets: [], models: [] };
+}
+
+export const LogInputsRequest: MessageFns<LogInputsRequest> = {
+  encode(message: LogInputsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    for (const v of message.datasets) {
+      DatasetInput.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.models) {
+      ModelInput.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogInputsRequest>, I>>(base?: I): LogInputsRequest {
+    return LogInputsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogInputsRequest>, I>>(object: I): LogInputsRequest {
+    const message = createBaseLogInputsRequest();
+    message.run_id = object.run_id ?? "";
+    message.datasets = object.datasets?.map((e) => DatasetInput.fromPartial(e)) || [];
+    message.models = object.models?.map((e) => ModelInput.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLogInputsResponse(): LogInputsResponse {
+  return {};
+}
+
+export const LogInputsResponse: MessageFns<LogInputsResponse> = {
+  encode(_: LogInputsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogInputsResponse>, I>>(base?: I): LogInputsResponse {
+    return LogInputsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogInputsResponse>, I>>(_: I): LogInputsResponse {
+    const message = createBaseLogInputsResponse();
+    return message;
+  },
+};
+
+function createBaseLogOutputsRequest(): LogOutputsRequest {
+  return { run_id: "", models: [] };
+}
+
+export const LogOutputsRequest: MessageFns<LogOutputsRequest> = {
+  encode(message: LogOutputsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    for (const v of message.models) {
+      ModelOutput.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogOutputsRequest>, I>>(base?: I): LogOutputsRequest {
+    return LogOutputsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogOutputsRequest>, I>>(object: I): LogOutputsRequest {
+    const message = createBaseLogOutputsRequest();
+    message.run_id = object.run_id ?? "";
+    message.models = object.models?.map((e) => ModelOutput.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLogOutputsResponse(): LogOutputsResponse {
+  return {};
+}
+
+export const LogOutputsResponse: MessageFns<LogOutputsResponse> = {
+  encode(_: LogOutputsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogOutputsResponse>, I>>(base?: I): LogOutputsResponse {
+    return LogOutputsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogOutputsResponse>, I>>(_: I): LogOutputsResponse {
+    const message = createBaseLogOutputsResponse();
+    return message;
+  },
+};
+
+function createBaseSearchRunsRequest(): SearchRunsRequest {
+  return { experiment_ids: [], filter: "", run_view_type: "", max_results: 0, order_by: [], page_token: "" };
+}
+
+export const SearchRunsRequest: MessageFns<SearchRunsRequest> = {
+  encode(message: SearchRunsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.experiment_ids) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.filter !== "") {
+      writer.uint32(18).string(message.filter);
+    }
+    if (message.run_view_type !== "") {
+      writer.uint32(26).string(message.run_view_type);
+    }
+    if (message.max_results !== 0) {
+      writer.uint32(32).int32(message.max_results);
+    }
+    for (const v of message.order_by) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.page_token !== "") {
+      writer.uint32(50).string(message.page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchRunsRequest>, I>>(base?: I): SearchRunsRequest {
+    return SearchRunsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchRunsRequest>, I>>(object: I): SearchRunsRequest {
+    const message = createBaseSearchRunsRequest();
+    message.experiment_ids = object.experiment_ids?.map((e) => e) || [];
+    message.filter = object.filter ?? "";
+    message.run_view_type = object.run_view_type ?? "";
+    message.max_results = object.max_results ?? 0;
+    message.order_by = object.order_by?.map((e) => e) || [];
+    message.page_token = object.page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchRunsResponse(): SearchRunsResponse {
+  return { runs: [], next_page_token: "" };
+}
+
+export const SearchRunsResponse: MessageFns<SearchRunsResponse> = {
+  encode(message: SearchRunsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.runs) {
+      Run.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.next_page_token !== "") {
+      writer.uint32(18).string(message.next_page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchRunsResponse>, I>>(base?: I): SearchRunsResponse {
+    return SearchRunsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchRunsResponse>, I>>(object: I): SearchRunsResponse {
+    const message = createBaseSearchRunsResponse();
+    message.runs = object.runs?.map((e) => Run.fromPartial(e)) || [];
+    message.next_page_token = object.next_page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRunArtifactRootRequest(): GetRunArtifactRootRequest {
+  return { run_id: "" };
+}
+
+export const GetRunArtifactRootRequest: MessageFns<GetRunArtifactRootRequest> = {
+  encode(message: GetRunArtifactRootRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetRunArtifactRootRequest>, I>>(base?: I): GetRunArtifactRootRequest {
+    return GetRunArtifactRootRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRunArtifactRootRequest>, I>>(object: I): GetRunArtifactRootRequest {
+    const message = createBaseGetRunArtifactRootRequest();
+    message.run_id = object.run_id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetRunArtifactRootResponse(): GetRunArtifactRootResponse {
+  return { experiment_id: "", artifact_uri: "" };
+}
+
+export const GetRunArtifactRootResponse: MessageFns<GetRunArtifactRootResponse> = {
+  encode(message: GetRunArtifactRootResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    if (message.artifact_uri !== "") {
+      writer.uint32(18).string(message.artifact_uri);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetRunArtifactRootResponse>, I>>(base?: I): GetRunArtifactRootResponse {
+    return GetRunArtifactRootResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRunArtifactRootResponse>, I>>(object: I): GetRunArtifactRootResponse {
+    const message = createBaseGetRunArtifactRootResponse();
+    message.experiment_id = object.experiment_id ?? "";
+    message.artifact_uri = object.artifact_uri ?? "";
+    return message;
+  },
+};
+
+function createBaseGetMetricHistoryRequest(): GetMetricHistoryRequest {
+  return { run_id: "", metric_key: "", page_token: "", max_results: 0 };
+}
+
+export const GetMetricHistoryRequest: MessageFns<GetMetricHistoryRequest> = {
+  encode(message: GetMetricHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run_id !== "") {
+      writer.uint32(10).string(message.run_id);
+    }
+    if (message.metric_key !== "") {
+      writer.uint32(18).string(message.metric_key);
+    }
+    if (message.page_token !== "") {
+      writer.uint32(26).string(message.page_token);
+    }
+    if (message.max_results !== 0) {
+      writer.uint32(32).int32(message.max_results);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetMetricHistoryRequest>, I>>(base?: I): GetMetricHistoryRequest {
+    return GetMetricHistoryRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMetricHistoryRequest>, I>>(object: I): GetMetricHistoryRequest {
+    const message = createBaseGetMetricHistoryRequest();
+    message.run_id = object.run_id ?? "";
+    message.metric_key = object.metric_key ?? "";
+    message.page_token = object.page_token ?? "";
+    message.max_results = object.max_results ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetMetricHistoryResponse(): GetMetricHistoryResponse {
+  return { metrics: [], next_page_token: "" };
+}
+
+export const GetMetricHistoryResponse: MessageFns<GetMetricHistoryResponse> = {
+  encode(message: GetMetricHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.metrics) {
+      Metric.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.next_page_token !== "") {
+      writer.uint32(18).string(message.next_page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetMetricHistoryResponse>, I>>(base?: I): GetMetricHistoryResponse {
+    return GetMetricHistoryResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMetricHistoryResponse>, I>>(object: I): GetMetricHistoryResponse {
+    const message = createBaseGetMetricHistoryResponse();
+    message.metrics = object.metrics?.map((e) => Metric.fromPartial(e)) || [];
+    message.next_page_token = object.next_page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseGetMetricHistoryBulkRequest(): GetMetricHistoryBulkRequest {
+  return { run_ids: [], metric_key: "", max_results: 0 };
+}
+
+export const GetMetricHistoryBulkRequest: MessageFns<GetMetricHistoryBulkRequest> = {
+  encode(message: GetMetricHistoryBulkRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.run_ids) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.metric_key !== "") {
+      writer.uint32(18).string(message.metric_key);
+    }
+    if (message.max_results !== 0) {
+      writer.uint32(24).int32(message.max_results);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetMetricHistoryBulkRequest>, I>>(base?: I): GetMetricHistoryBulkRequest {
+    return GetMetricHistoryBulkRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMetricHistoryBulkRequest>, I>>(object: I): GetMetricHistoryBulkRequest {
+    const message = createBaseGetMetricHistoryBulkRequest();
+    message.run_ids = object.run_ids?.map((e) => e) || [];
+    message.metric_key = object.metric_key ?? "";
+    message.max_results = object.max_results ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetMetricHistoryBulkResponse(): GetMetricHistoryBulkResponse {
+  return { metrics: [] };
+}
+
+export const GetMetricHistoryBulkResponse: MessageFns<GetMetricHistoryBulkResponse> = {
+  encode(message: GetMetricHistoryBulkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.metrics) {
+      MetricWithRunId.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetMetricHistoryBulkResponse>, I>>(base?: I): GetMetricHistoryBulkResponse {
+    return GetMetricHistoryBulkResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMetricHistoryBulkResponse>, I>>(object: I): GetMetricHistoryBulkResponse {
+    const message = createBaseGetMetricHistoryBulkResponse();
+    message.metrics = object.metrics?.map((e) => MetricWithRunId.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetMetricHistoryBulkIntervalRequest(): GetMetricHistoryBulkIntervalRequest {
+  return { run_ids: [], metric_key: "", max_results: 0 };
+}
+
+export const GetMetricHistoryBulkIntervalRequest: MessageFns<GetMetricHistoryBulkIntervalRequest> = {
+  encode(message: GetMetricHistoryBulkIntervalRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.run_ids) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.metric_key !== "") {
+      writer.uint32(18).string(message.metric_key);
+    }
+    if (message.start_step !== undefined) {
+      writer.uint32(24).int64(message.start_step);
+    }
+    if (message.end_step !== undefined) {
+      writer.uint32(32).int64(message.end_step);
+    }
+    if (message.max_results !== 0) {
+      writer.uint32(40).int32(message.max_results);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetMetricHistoryBulkIntervalRequest>, I>>(
+    base?: I,
+  ): GetMetricHistoryBulkIntervalRequest {
+    return GetMetricHistoryBulkIntervalRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMetricHistoryBulkIntervalRequest>, I>>(
+    object: I,
+  ): GetMetricHistoryBulkIntervalRequest {
+    const message = createBaseGetMetricHistoryBulkIntervalRequest();
+    message.run_ids = object.run_ids?.map((e) => e) || [];
+    message.metric_key = object.metric_key ?? "";
+    message.start_step = object.start_step ?? undefined;
+    message.end_step = object.end_step ?? undefined;
+    message.max_results = object.max_results ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetMetricHistoryBulkIntervalResponse(): GetMetricHistoryBulkIntervalResponse {
+  return { metrics: [] };
+}
+
+export const GetMetricHistoryBulkIntervalResponse: MessageFns<GetMetricHistoryBulkIntervalResponse> = {
+  encode(message: GetMetricHistoryBulkIntervalResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.metrics) {
+      MetricWithRunId.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetMetricHistoryBulkIntervalResponse>, I>>(
+    base?: I,
+  ): GetMetricHistoryBulkIntervalResponse {
+    return GetMetricHistoryBulkIntervalResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetMetricHistoryBulkIntervalResponse>, I>>(
+    object: I,
+  ): GetMetricHistoryBulkIntervalResponse {
+    const message = createBaseGetMetricHistoryBulkIntervalResponse();
+    message.metrics = object.metrics?.map((e) => MetricWithRunId.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateLoggedModelRequest(): CreateLoggedModelRequest {
+  return { experiment_id: "", name: "", model_type: "", source_run_id: "", params: [], tags: [] };
+}
+
+export const CreateLoggedModelRequest: MessageFns<CreateLoggedModelRequest> = {
+  encode(message: CreateLoggedModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.experiment_id !== "") {
+      writer.uint32(10).string(message.experiment_id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.model_type !== "") {
+      writer.uint32(26).string(message.model_type);
+    }
+    if (message.source_run_id !== "") {
+      writer.uint32(34).string(message.source_run_id);
+    }
+    for (const v of message.params) {
+      LoggedModelParameter.encode(v!, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.tags) {
+      LoggedModelTag.encode(v!, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateLoggedModelRequest>, I>>(base?: I): CreateLoggedModelRequest {
+    return CreateLoggedModelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateLoggedModelRequest>, I>>(object: I): CreateLoggedModelRequest {
+    const message = createBaseCreateLoggedModelRequest();
+    message.experiment_id = object.experiment_id ?? "";
+    message.name = object.name ?? "";
+    message.model_type = object.model_type ?? "";
+    message.source_run_id = object.source_run_id ?? "";
+    message.params = object.params?.map((e) => LoggedModelParameter.fromPartial(e)) || [];
+    message.tags = object.tags?.map((e) => LoggedModelTag.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateLoggedModelResponse(): CreateLoggedModelResponse {
+  return {};
+}
+
+export const CreateLoggedModelResponse: MessageFns<CreateLoggedModelResponse> = {
+  encode(message: CreateLoggedModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== undefined) {
+      LoggedModel.encode(message.model, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<CreateLoggedModelResponse>, I>>(base?: I): CreateLoggedModelResponse {
+    return CreateLoggedModelResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateLoggedModelResponse>, I>>(object: I): CreateLoggedModelResponse {
+    const message = createBaseCreateLoggedModelResponse();
+    message.model = (object.model !== undefined && object.model !== null)
+      ? LoggedModel.fromPartial(object.model)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetLoggedModelRequest(): GetLoggedModelRequest {
+  return { model_id: "" };
+}
+
+export const GetLoggedModelRequest: MessageFns<GetLoggedModelRequest> = {
+  encode(message: GetLoggedModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_id !== "") {
+      writer.uint32(10).string(message.model_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetLoggedModelRequest>, I>>(base?: I): GetLoggedModelRequest {
+    return GetLoggedModelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLoggedModelRequest>, I>>(object: I): GetLoggedModelRequest {
+    const message = createBaseGetLoggedModelRequest();
+    message.model_id = object.model_id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetLoggedModelResponse(): GetLoggedModelResponse {
+  return {};
+}
+
+export const GetLoggedModelResponse: MessageFns<GetLoggedModelResponse> = {
+  encode(message: GetLoggedModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== undefined) {
+      LoggedModel.encode(message.model, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<GetLoggedModelResponse>, I>>(base?: I): GetLoggedModelResponse {
+    return GetLoggedModelResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetLoggedModelResponse>, I>>(object: I): GetLoggedModelResponse {
+    const message = createBaseGetLoggedModelResponse();
+    message.model = (object.model !== undefined && object.model !== null)
+      ? LoggedModel.fromPartial(object.model)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseFinalizeLoggedModelRequest(): FinalizeLoggedModelRequest {
+  return { model_id: "", status: "" };
+}
+
+export const FinalizeLoggedModelRequest: MessageFns<FinalizeLoggedModelRequest> = {
+  encode(message: FinalizeLoggedModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_id !== "") {
+      writer.uint32(10).string(message.model_id);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<FinalizeLoggedModelRequest>, I>>(base?: I): FinalizeLoggedModelRequest {
+    return FinalizeLoggedModelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FinalizeLoggedModelRequest>, I>>(object: I): FinalizeLoggedModelRequest {
+    const message = createBaseFinalizeLoggedModelRequest();
+    message.model_id = object.model_id ?? "";
+    message.status = object.status ?? "";
+    return message;
+  },
+};
+
+function createBaseFinalizeLoggedModelResponse(): FinalizeLoggedModelResponse {
+  return {};
+}
+
+export const FinalizeLoggedModelResponse: MessageFns<FinalizeLoggedModelResponse> = {
+  encode(message: FinalizeLoggedModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== undefined) {
+      LoggedModel.encode(message.model, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<FinalizeLoggedModelResponse>, I>>(base?: I): FinalizeLoggedModelResponse {
+    return FinalizeLoggedModelResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FinalizeLoggedModelResponse>, I>>(object: I): FinalizeLoggedModelResponse {
+    const message = createBaseFinalizeLoggedModelResponse();
+    message.model = (object.model !== undefined && object.model !== null)
+      ? LoggedModel.fromPartial(object.model)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteLoggedModelRequest(): DeleteLoggedModelRequest {
+  return { model_id: "" };
+}
+
+export const DeleteLoggedModelRequest: MessageFns<DeleteLoggedModelRequest> = {
+  encode(message: DeleteLoggedModelRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_id !== "") {
+      writer.uint32(10).string(message.model_id);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteLoggedModelRequest>, I>>(base?: I): DeleteLoggedModelRequest {
+    return DeleteLoggedModelRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteLoggedModelRequest>, I>>(object: I): DeleteLoggedModelRequest {
+    const message = createBaseDeleteLoggedModelRequest();
+    message.model_id = object.model_id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteLoggedModelResponse(): DeleteLoggedModelResponse {
+  return {};
+}
+
+export const DeleteLoggedModelResponse: MessageFns<DeleteLoggedModelResponse> = {
+  encode(_: DeleteLoggedModelResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteLoggedModelResponse>, I>>(base?: I): DeleteLoggedModelResponse {
+    return DeleteLoggedModelResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteLoggedModelResponse>, I>>(_: I): DeleteLoggedModelResponse {
+    const message = createBaseDeleteLoggedModelResponse();
+    return message;
+  },
+};
+
+function createBaseSearchLoggedModelsDataset(): SearchLoggedModelsDataset {
+  return { dataset_name: "", dataset_digest: "" };
+}
+
+export const SearchLoggedModelsDataset: MessageFns<SearchLoggedModelsDataset> = {
+  encode(message: SearchLoggedModelsDataset, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dataset_name !== "") {
+      writer.uint32(10).string(message.dataset_name);
+    }
+    if (message.dataset_digest !== "") {
+      writer.uint32(18).string(message.dataset_digest);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchLoggedModelsDataset>, I>>(base?: I): SearchLoggedModelsDataset {
+    return SearchLoggedModelsDataset.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchLoggedModelsDataset>, I>>(object: I): SearchLoggedModelsDataset {
+    const message = createBaseSearchLoggedModelsDataset();
+    message.dataset_name = object.dataset_name ?? "";
+    message.dataset_digest = object.dataset_digest ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchLoggedModelsOrderBy(): SearchLoggedModelsOrderBy {
+  return { field_name: "", dataset_name: "", dataset_digest: "" };
+}
+
+export const SearchLoggedModelsOrderBy: MessageFns<SearchLoggedModelsOrderBy> = {
+  encode(message: SearchLoggedModelsOrderBy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.field_name !== "") {
+      writer.uint32(10).string(message.field_name);
+    }
+    if (message.ascending !== undefined) {
+      writer.uint32(16).bool(message.ascending);
+    }
+    if (message.dataset_name !== "") {
+      writer.uint32(26).string(message.dataset_name);
+    }
+    if (message.dataset_digest !== "") {
+      writer.uint32(34).string(message.dataset_digest);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchLoggedModelsOrderBy>, I>>(base?: I): SearchLoggedModelsOrderBy {
+    return SearchLoggedModelsOrderBy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchLoggedModelsOrderBy>, I>>(object: I): SearchLoggedModelsOrderBy {
+    const message = createBaseSearchLoggedModelsOrderBy();
+    message.field_name = object.field_name ?? "";
+    message.ascending = object.ascending ?? undefined;
+    message.dataset_name = object.dataset_name ?? "";
+    message.dataset_digest = object.dataset_digest ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchLoggedModelsRequest(): SearchLoggedModelsRequest {
+  return { experiment_ids: [], filter: "", datasets: [], max_results: 0, order_by: [], page_token: "" };
+}
+
+export const SearchLoggedModelsRequest: MessageFns<SearchLoggedModelsRequest> = {
+  encode(message: SearchLoggedModelsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.experiment_ids) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.filter !== "") {
+      writer.uint32(18).string(message.filter);
+    }
+    for (const v of message.datasets) {
+      SearchLoggedModelsDataset.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.max_results !== 0) {
+      writer.uint32(32).int32(message.max_results);
+    }
+    for (const v of message.order_by) {
+      SearchLoggedModelsOrderBy.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.page_token !== "") {
+      writer.uint32(50).string(message.page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchLoggedModelsRequest>, I>>(base?: I): SearchLoggedModelsRequest {
+    return SearchLoggedModelsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchLoggedModelsRequest>, I>>(object: I): SearchLoggedModelsRequest {
+    const message = createBaseSearchLoggedModelsRequest();
+    message.experiment_ids = object.experiment_ids?.map((e) => e) || [];
+    message.filter = object.filter ?? "";
+    message.datasets = object.datasets?.map((e) => SearchLoggedModelsDataset.fromPartial(e)) || [];
+    message.max_results = object.max_results ?? 0;
+    message.order_by = object.order_by?.map((e) => SearchLoggedModelsOrderBy.fromPartial(e)) || [];
+    message.page_token = object.page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchLoggedModelsResponse(): SearchLoggedModelsResponse {
+  return { models: [], next_page_token: "" };
+}
+
+export const SearchLoggedModelsResponse: MessageFns<SearchLoggedModelsResponse> = {
+  encode(message: SearchLoggedModelsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.models) {
+      LoggedModel.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.next_page_token !== "") {
+      writer.uint32(18).string(message.next_page_token);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SearchLoggedModelsResponse>, I>>(base?: I): SearchLoggedModelsResponse {
+    return SearchLoggedModelsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SearchLoggedModelsResponse>, I>>(object: I): SearchLoggedModelsResponse {
+    const message = createBaseSearchLoggedModelsResponse();
+    message.models = object.models?.map((e) => LoggedModel.fromPartial(e)) || [];
+    message.next_page_token = object.next_page_token ?? "";
+    return message;
+  },
+};
+
+function createBaseSetLoggedModelTagsRequest(): SetLoggedModelTagsRequest {
+  return { model_id: "", tags: [] };
+}
+
+export const SetLoggedModelTagsRequest: MessageFns<SetLoggedModelTagsRequest> = {
+  encode(message: SetLoggedModelTagsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_id !== "") {
+      writer.uint32(10).string(message.model_id);
+    }
+    for (const v of message.tags) {
+      LoggedModelTag.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetLoggedModelTagsRequest>, I>>(base?: I): SetLoggedModelTagsRequest {
+    return SetLoggedModelTagsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetLoggedModelTagsRequest>, I>>(object: I): SetLoggedModelTagsRequest {
+    const message = createBaseSetLoggedModelTagsRequest();
+    message.model_id = object.model_id ?? "";
+    message.tags = object.tags?.map((e) => LoggedModelTag.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSetLoggedModelTagsResponse(): SetLoggedModelTagsResponse {
+  return {};
+}
+
+export const SetLoggedModelTagsResponse: MessageFns<SetLoggedModelTagsResponse> = {
+  encode(message: SetLoggedModelTagsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== undefined) {
+      LoggedModel.encode(message.model, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<SetLoggedModelTagsResponse>, I>>(base?: I): SetLoggedModelTagsResponse {
+    return SetLoggedModelTagsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetLoggedModelTagsResponse>, I>>(object: I): SetLoggedModelTagsResponse {
+    const message = createBaseSetLoggedModelTagsResponse();
+    message.model = (object.model !== undefined && object.model !== null)
+      ? LoggedModel.fromPartial(object.model)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteLoggedModelTagRequest(): DeleteLoggedModelTagRequest {
+  return { model_id: "", tag_key: "" };
+}
+
+export const DeleteLoggedModelTagRequest: MessageFns<DeleteLoggedModelTagRequest> = {
+  encode(message: DeleteLoggedModelTagRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_id !== "") {
+      writer.uint32(10).string(message.model_id);
+    }
+    if (message.tag_key !== "") {
+      writer.uint32(18).string(message.tag_key);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteLoggedModelTagRequest>, I>>(base?: I): DeleteLoggedModelTagRequest {
+    return DeleteLoggedModelTagRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteLoggedModelTagRequest>, I>>(object: I): DeleteLoggedModelTagRequest {
+    const message = createBaseDeleteLoggedModelTagRequest();
+    message.model_id = object.model_id ?? "";
+    message.tag_key = object.tag_key ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteLoggedModelTagResponse(): DeleteLoggedModelTagResponse {
+  return {};
+}
+
+export const DeleteLoggedModelTagResponse: MessageFns<DeleteLoggedModelTagResponse> = {
+  encode(_: DeleteLoggedModelTagResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteLoggedModelTagResponse>, I>>(base?: I): DeleteLoggedModelTagResponse {
+    return DeleteLoggedModelTagResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteLoggedModelTagResponse>, I>>(_: I): DeleteLoggedModelTagResponse {
+    const message = createBaseDeleteLoggedModelTagResponse();
+    return message;
+  },
+};
+
+function createBaseLogLoggedModelParamsRequest(): LogLoggedModelParamsRequest {
+  return { model_id: "", params: [] };
+}
+
+export const LogLoggedModelParamsRequest: MessageFns<LogLoggedModelParamsRequest> = {
+  encode(message: LogLoggedModelParamsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model_id !== "") {
+      writer.uint32(10).string(message.model_id);
+    }
+    for (const v of message.params) {
+      LoggedModelParameter.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogLoggedModelParamsRequest>, I>>(base?: I): LogLoggedModelParamsRequest {
+    return LogLoggedModelParamsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogLoggedModelParamsRequest>, I>>(object: I): LogLoggedModelParamsRequest {
+    const message = createBaseLogLoggedModelParamsRequest();
+    message.model_id = object.model_id ?? "";
+    message.params = object.params?.map((e) => LoggedModelParameter.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseLogLoggedModelParamsResponse(): LogLoggedModelParamsResponse {
+  return {};
+}
+
+export const LogLoggedModelParamsResponse: MessageFns<LogLoggedModelParamsResponse> = {
+  encode(_: LogLoggedModelParamsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<LogLoggedModelParamsResponse>, I>>(base?: I): LogLoggedModelParamsResponse {
+    return LogLoggedModelParamsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogLoggedModelParamsResponse>, I>>(_: I): LogLoggedModelParamsResponse {
+    const message = createBaseLogLoggedModelParamsResponse();
+    return message;
+  },
+};
+
 export interface TrackingServiceClient {
   getExperiment(request: GetExperimentRequest, metadata?: Metadata): Observable<GetExperimentResponse>;
 
@@ -831,3 +3364,21 @@ export function TrackingServiceControllerMethods() {
 }
 
 export const TRACKING_SERVICE_NAME = "TrackingService";
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
+}

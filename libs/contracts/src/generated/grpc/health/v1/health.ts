@@ -5,6 +5,7 @@
 // source: grpc/health/v1/health.proto
 
 /* eslint-disable */
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
@@ -34,7 +35,85 @@ export enum HealthCheckResponse_ServingStatus {
   SERVICE_UNKNOWN = "SERVICE_UNKNOWN",
 }
 
+export function healthCheckResponse_ServingStatusFromJSON(object: any): HealthCheckResponse_ServingStatus {
+  switch (object) {
+    case 0:
+    case "UNKNOWN":
+      return HealthCheckResponse_ServingStatus.UNKNOWN;
+    case 1:
+    case "SERVING":
+      return HealthCheckResponse_ServingStatus.SERVING;
+    case 2:
+    case "NOT_SERVING":
+      return HealthCheckResponse_ServingStatus.NOT_SERVING;
+    case 3:
+    case "SERVICE_UNKNOWN":
+      return HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum HealthCheckResponse_ServingStatus");
+  }
+}
+
+export function healthCheckResponse_ServingStatusToNumber(object: HealthCheckResponse_ServingStatus): number {
+  switch (object) {
+    case HealthCheckResponse_ServingStatus.UNKNOWN:
+      return 0;
+    case HealthCheckResponse_ServingStatus.SERVING:
+      return 1;
+    case HealthCheckResponse_ServingStatus.NOT_SERVING:
+      return 2;
+    case HealthCheckResponse_ServingStatus.SERVICE_UNKNOWN:
+      return 3;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum HealthCheckResponse_ServingStatus");
+  }
+}
+
 export const GRPC_HEALTH_V1_PACKAGE_NAME = "grpc.health.v1";
+
+function createBaseHealthCheckRequest(): HealthCheckRequest {
+  return { service: "" };
+}
+
+export const HealthCheckRequest: MessageFns<HealthCheckRequest> = {
+  encode(message: HealthCheckRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== "") {
+      writer.uint32(10).string(message.service);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<HealthCheckRequest>, I>>(base?: I): HealthCheckRequest {
+    return HealthCheckRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HealthCheckRequest>, I>>(object: I): HealthCheckRequest {
+    const message = createBaseHealthCheckRequest();
+    message.service = object.service ?? "";
+    return message;
+  },
+};
+
+function createBaseHealthCheckResponse(): HealthCheckResponse {
+  return { status: HealthCheckResponse_ServingStatus.UNKNOWN };
+}
+
+export const HealthCheckResponse: MessageFns<HealthCheckResponse> = {
+  encode(message: HealthCheckResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== HealthCheckResponse_ServingStatus.UNKNOWN) {
+      writer.uint32(8).int32(healthCheckResponse_ServingStatusToNumber(message.status));
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<HealthCheckResponse>, I>>(base?: I): HealthCheckResponse {
+    return HealthCheckResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HealthCheckResponse>, I>>(object: I): HealthCheckResponse {
+    const message = createBaseHealthCheckResponse();
+    message.status = object.status ?? HealthCheckResponse_ServingStatus.UNKNOWN;
+    return message;
+  },
+};
 
 export interface HealthClient {
   check(request: HealthCheckRequest, metadata?: Metadata): Observable<HealthCheckResponse>;
@@ -65,3 +144,21 @@ export function HealthControllerMethods() {
 }
 
 export const HEALTH_SERVICE_NAME = "Health";
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+type KeysOfUnion<T> = T extends T ? keyof T : never;
+export type Exact<P, I extends P> = P extends Builtin ? P
+  : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  create<I extends Exact<DeepPartial<T>, I>>(base?: I): T;
+  fromPartial<I extends Exact<DeepPartial<T>, I>>(object: I): T;
+}
