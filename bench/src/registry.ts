@@ -23,8 +23,8 @@ const num = (name: string, fallback: number) => Number(env(name, String(fallback
 
 const MODELS = num('BENCH_REG_MODELS', 10_000);
 const VERSIONS = num('BENCH_REG_VERSIONS', 10);
-const WARMUP = num('BENCH_REG_WARMUP', 20);
-const REQUESTS = num('BENCH_REG_REQUESTS', 50);
+const WARMUP = num('BENCH_REG_WARMUP', 200);
+const REQUESTS = num('BENCH_REG_REQUESTS', 200);
 const MAX_SECONDS = num('BENCH_REG_MAX_SECONDS', 120);
 const T0 = 1_700_000_000_000;
 
