@@ -56,6 +56,9 @@ export interface SeriesBounds {
   n: number;
 }
 
+/** How a history write treats rows identical to stored ones: refused (23505, see insertHistory) or left out. */
+export type MetricsMode = 'append' | 'skip-existing';
+
 /** The error of an `append` that met a row identical to a stored one (see insertHistory). */
 export function isDuplicateMetric(err: unknown): boolean {
   return isUniqueViolation(err);
@@ -89,7 +92,7 @@ export class MetricsRepository {
     m: EntityManager,
     runKey: number,
     metrics: readonly StoredMetric[],
-    mode: 'append' | 'skip-existing',
+    mode: MetricsMode,
   ): Promise<void> {
     if (metrics.length === 0) return;
     await m.query(`INSERT INTO tracking.metrics ${historySelect('$1', 2, mode)}`, [runKey, ...historyColumns(metrics)]);
@@ -117,7 +120,7 @@ export class MetricsRepository {
     runId: string,
     metrics: readonly StoredMetric[],
     latest: readonly LatestMetric[],
-    mode: 'append' | 'skip-existing',
+    mode: MetricsMode,
   ): Promise<boolean> {
     const rows = await m.query<{ run_key: number }[]>(
       `WITH run AS (SELECT run_key FROM tracking.runs WHERE run_uuid = $1 AND lifecycle_stage = 'active'),
@@ -259,7 +262,7 @@ function rangeCondition(params: unknown[], range: StepRange): string {
  * the SQL of the run key, the 8 columns of historyColumns are parameters
  * $first..$first+7; `from` joins a relation first (a row of it or nothing).
  */
-function historySelect(runKey: string, first: number, mode: 'append' | 'skip-existing', from?: string): string {
+function historySelect(runKey: string, first: number, mode: MetricsMode, from?: string): string {
   const p = (i: number) => `$${first + i}`;
   // ON CONFLICT probes the index before every row: only worth it once a duplicate is known to be there.
   const skipExisting = mode === 'skip-existing' ? ' ON CONFLICT (run_key, key, step, timestamp, value, is_nan) DO NOTHING' : '';

@@ -4,7 +4,7 @@ import { EntityManager } from 'typeorm';
 import { CairnError, EventData, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
-import { isDuplicateMetric, MetricsRepository, StoredMetric, LatestMetric } from '../repositories/metrics.repository';
+import { isDuplicateMetric, LatestMetric, MetricsMode, MetricsRepository, StoredMetric } from '../repositories/metrics.repository';
 import {
   DatasetLink,
   KeyValue,
@@ -92,6 +92,20 @@ export function prepareMetrics(metrics: readonly tracking.Metric[]): PreparedMet
   // Sorted by key: concurrent writers to one run then lock latest_metrics rows in the same order.
   const latestRows = [...latest.values()].map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
   return { rows, latest: latestRows.sort(byKey) };
+}
+
+/**
+ * Runs a metrics write in `append` mode; when the unique index refuses a row
+ * identical to a stored one (a client retrying a request), runs it once more
+ * leaving such rows out.
+ */
+async function appendSkippingStored<T>(write: (mode: MetricsMode) => Promise<T>): Promise<T> {
+  try {
+    return await write('append');
+  } catch (err) {
+    if (!isDuplicateMetric(err)) throw err;
+    return write('skip-existing');
+  }
 }
 
 function byKey(a: { key: string }, b: { key: string }): number {
@@ -463,25 +477,14 @@ export class RunsService {
     const uniqueTagList = uniqueTags(tags);
     // Metrics alone (log_metric, log_metrics, autolog's batches): one statement, one round trip.
     if (prepared && params.length === 0 && uniqueTagList.length === 0 && prepared.rows.every((r) => r.model_id === null)) {
-      const append = (mode: 'append' | 'skip-existing') =>
-        this.metrics.appendToActiveRun(this.runs.reader, runId, prepared.rows, prepared.latest, mode);
-      let stored: boolean;
-      try {
-        stored = await append('append');
-      } catch (err) {
-        if (!isDuplicateMetric(err)) throw err;
-        stored = await append('skip-existing');
-      }
+      const stored = await appendSkippingStored((mode) =>
+        this.metrics.appendToActiveRun(this.runs.reader, runId, prepared.rows, prepared.latest, mode),
+      );
       // Not stored: the run is unknown or not active; the transaction below says which (or writes, if it became active).
       if (stored) return;
     }
-    try {
-      await this.writeOnce(runId, prepared, params, uniqueTagList, singleParam, 'append');
-    } catch (err) {
-      // A metric identical to a stored one (a client retrying a request): write again, leaving such rows out.
-      if (!prepared || !isDuplicateMetric(err)) throw err;
-      await this.writeOnce(runId, prepared, params, uniqueTagList, singleParam, 'skip-existing');
-    }
+    const write = (mode: MetricsMode) => this.writeOnce(runId, prepared, params, uniqueTagList, singleParam, mode);
+    await (prepared ? appendSkippingStored(write) : write('append'));
   }
 
   private async writeOnce(
@@ -490,7 +493,7 @@ export class RunsService {
     params: readonly KeyValue[],
     uniqueTagList: readonly KeyValue[],
     singleParam: boolean,
-    metricsMode: 'append' | 'skip-existing',
+    metricsMode: MetricsMode,
   ): Promise<void> {
     await this.runs.transaction(async (m) => {
       const run = await this.activeRun(m, runId);
