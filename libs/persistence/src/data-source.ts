@@ -1,5 +1,6 @@
 import { DataSource, DataSourceOptions, EntitySchema, MixedList } from 'typeorm';
 import { DatabaseConfig } from '@cairn/config';
+import { CallbackModeClient } from './pg-client';
 import { openPGlite, sharedPGliteDriver } from './pglite-driver';
 
 export interface ServiceDataSourceOptions {
@@ -42,7 +43,12 @@ export async function createDataSource(db: DatabaseConfig, options: ServiceDataS
   };
   let dsOptions: DataSourceOptions;
   if (db.kind === 'postgres') {
-    dsOptions = { ...common, url: db.url, poolSize: db.poolSize, extra: { max: db.poolSize, options: SESSION_OPTIONS } };
+    dsOptions = {
+      ...common,
+      url: db.url,
+      poolSize: db.poolSize,
+      extra: { max: db.poolSize, options: SESSION_OPTIONS, Client: CallbackModeClient },
+    };
   } else {
     const pglite = await openPGlite(db.dataDir);
     dsOptions = { ...common, driver: sharedPGliteDriver(pglite), poolSize: 1 };

@@ -1,0 +1,80 @@
+import { DatabaseError, Query, QueryResult } from 'pg';
+import { QueryFailedError } from 'typeorm';
+import { createTestDatabase } from '@cairn/testing';
+import { createDataSource } from './data-source';
+import { CallbackModeClient } from './pg-client';
+
+describe('CallbackModeClient on PostgreSQL', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let client: CallbackModeClient;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    client = new CallbackModeClient({ connectionString: db.url });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client.end();
+    await db.drop();
+  });
+
+  it('answers a query without a callback with pg’s result (rows, parsed types, row count, command)', async () => {
+    const result = (await client.query("SELECT g AS n, json_build_object('k', g) AS j FROM generate_series(1, $1::int) g", [
+      3,
+    ])) as QueryResult<{ n: number; j: { k: number } }>;
+    expect(result.command).toBe('SELECT');
+    expect(result.rowCount).toBe(3);
+    expect(result.rows).toEqual([
+      { n: 1, j: { k: 1 } },
+      { n: 2, j: { k: 2 } },
+      { n: 3, j: { k: 3 } },
+    ]);
+  });
+
+  it('rejects with pg’s DatabaseError (SQLSTATE kept) and stays usable', async () => {
+    const failed = client.query('SELECT * FROM no_such_table');
+    await expect(failed).rejects.toBeInstanceOf(DatabaseError);
+    await expect(client.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: '42P01' });
+    expect(((await client.query('SELECT 1 AS one')) as QueryResult).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('leaves callback calls and submittables to pg', async () => {
+    const viaCallback = await new Promise<QueryResult>((resolve, reject) => {
+      const done = (err: Error | null, res: QueryResult): void => (err ? reject(err) : resolve(res));
+      client.query('SELECT $1::text AS v', ['x'], done);
+    });
+    expect(viaCallback.rows).toEqual([{ v: 'x' }]);
+    const submitted = client.query(new Query('SELECT 2 AS two'));
+    expect(submitted).toBeInstanceOf(Query);
+    const rows: unknown[] = [];
+    await new Promise<void>((resolve, reject) => {
+      submitted.on('row', (row: unknown) => rows.push(row));
+      submitted.on('end', () => resolve());
+      submitted.on('error', reject);
+    });
+    expect(rows).toEqual([{ two: 2 }]);
+  });
+
+  it('is the client of every service DataSource on PostgreSQL (TypeORM errors unchanged)', async () => {
+    const ds = await createDataSource(
+      { kind: 'postgres', url: db.url, poolSize: 2 },
+      { schema: 'public', entities: [], migrations: [], applicationName: 'test' },
+    );
+    try {
+      const runner = ds.createQueryRunner();
+      try {
+        const connection = (await runner.connect()) as unknown;
+        expect(connection).toBeInstanceOf(CallbackModeClient);
+      } finally {
+        await runner.release();
+      }
+      await expect(ds.query('SELECT $1::int + 1 AS v', [41])).resolves.toEqual([{ v: 42 }]);
+      const error: unknown = await ds.query('SELECT 1/0').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(QueryFailedError);
+      expect((error as QueryFailedError & { driverError: DatabaseError }).driverError.code).toBe('22012');
+    } finally {
+      await ds.destroy();
+    }
+  });
+});
