@@ -20,7 +20,7 @@ function isSubmittable(config: unknown): boolean {
  * `bash bench/pg-gc.sh` (3000 sequential 100-row queries): promise mode 4.5 ms
  * per scavenge and ~3.8 MB promoted each time, this client 0.15 ms and nothing
  * promoted, and the loop 13-19% faster. Measured in the registry service
- * (model searches): scavenge pauses 4.1 -> 1.5 ms, its CPU per request -7 to -12%.
+ * (model searches): scavenge pauses 4.1 -> 1.5 ms, its CPU per request -8 to -12%.
  * V8 also remembers the allocation sites whose objects survived
  * (pretenuring), so one promise-mode query path in a process is enough to
  * bring the promotions back for all of them: services reach PostgreSQL only
