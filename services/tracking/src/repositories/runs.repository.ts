@@ -104,9 +104,8 @@ const RUN_COLUMNS = `run_uuid, run_key, experiment_id, name, user_id, status, st
 
 const RUN_NAME_TAG = 'mlflow.runName';
 
-/** A run's children as loadChildren's query returns them (NULL when it has none of a kind). */
-interface ChildrenRow {
-  run_uuid: string;
+/** A run with its children as loadRuns' query returns them (children NULL when it has none of a kind). */
+interface RunWithChildrenRow extends RunRow {
   metrics: [string, number | string, number, number, boolean][] | null;
   params: [string, string][] | null;
   tags: [string, string][] | null;
@@ -116,26 +115,27 @@ interface ChildrenRow {
 }
 
 /**
- * Every child of the runs $1, one row per run. Params are read in two parts
- * that match the partial covering indexes (values up to 1000 bytes, then the
- * longer ones); each list is in key (model id, dataset name/digest) order.
+ * The runs $1 that exist, each with every child, one row per run. Params are
+ * read in two parts that match the partial covering indexes (values up to
+ * 1000 bytes, then the longer ones); each list is in key (model id, dataset
+ * name/digest) order.
  */
-const CHILDREN_SQL = `SELECT u.id AS run_uuid,
+const RUNS_WITH_CHILDREN_SQL = `SELECT ${RUN_COLUMNS},
   (SELECT json_agg(json_build_array(x.key, x.value, x.timestamp, x.step, x.is_nan) ORDER BY x.key)
-   FROM tracking.latest_metrics x WHERE x.run_uuid = u.id) AS metrics,
+   FROM tracking.latest_metrics x WHERE x.run_uuid = r.run_uuid) AS metrics,
   (SELECT json_agg(json_build_array(x.key, x.value) ORDER BY x.key)
-   FROM (SELECT p.key, p.value FROM tracking.params p WHERE p.run_uuid = u.id AND octet_length(p.value) <= 1000
+   FROM (SELECT p.key, p.value FROM tracking.params p WHERE p.run_uuid = r.run_uuid AND octet_length(p.value) <= 1000
          UNION ALL
-         SELECT p.key, p.value FROM tracking.params p WHERE p.run_uuid = u.id AND octet_length(p.value) > 1000) x) AS params,
+         SELECT p.key, p.value FROM tracking.params p WHERE p.run_uuid = r.run_uuid AND octet_length(p.value) > 1000) x) AS params,
   (SELECT json_agg(json_build_array(x.key, x.value) ORDER BY x.key)
-   FROM tracking.tags x WHERE x.run_uuid = u.id) AS tags,
+   FROM tracking.tags x WHERE x.run_uuid = r.run_uuid) AS tags,
   (SELECT json_agg(json_build_array(ri.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile) ORDER BY d.name, d.digest)
-   FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_uuid = ri.dataset_uuid WHERE ri.run_uuid = u.id) AS datasets,
+   FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_uuid = ri.dataset_uuid WHERE ri.run_uuid = r.run_uuid) AS datasets,
   (SELECT json_agg(json_build_array(x.model_id, x.step) ORDER BY x.model_id)
-   FROM (SELECT i.model_id, NULL::bigint AS step FROM tracking.run_model_inputs i WHERE i.run_uuid = u.id
+   FROM (SELECT i.model_id, NULL::bigint AS step FROM tracking.run_model_inputs i WHERE i.run_uuid = r.run_uuid
          UNION ALL
-         SELECT o.model_id, o.step FROM tracking.run_model_outputs o WHERE o.run_uuid = u.id) x) AS models
-FROM (SELECT DISTINCT id FROM unnest($1::text[]) AS t(id)) u`;
+         SELECT o.model_id, o.step FROM tracking.run_model_outputs o WHERE o.run_uuid = r.run_uuid) x) AS models
+FROM tracking.runs r WHERE r.run_uuid = ANY($1::text[])`;
 
 /**
  * All SQL of runs and their params, tags, inputs and outputs. Every method
@@ -195,31 +195,34 @@ export class RunsRepository {
   }
 
   /**
-   * Latest metrics, params, tags, dataset inputs and model links of a set of
-   * runs: ONE query whatever the count, each run's children aggregated into
-   * JSON arrays by PostgreSQL (one row per run instead of one per child).
-   * Metrics and short params come from covering indexes (index-only scans).
+   * The runs with these ids that exist (in no particular order) with their
+   * latest metrics, params, tags, dataset inputs and model links: ONE query
+   * whatever the count, each run's children aggregated into JSON arrays by
+   * PostgreSQL (one row per run instead of one per child). Metrics and short
+   * params come from covering indexes (index-only scans).
    */
-  async loadChildren(m: EntityManager, runIds: readonly string[]): Promise<RunChildren> {
+  async loadRuns(m: EntityManager, runIds: readonly string[]): Promise<{ rows: RunRow[]; children: RunChildren }> {
     const children: RunChildren = { metrics: [], params: [], tags: [], datasets: [], modelInputs: [], modelOutputs: [] };
-    if (runIds.length === 0) return children;
-    const rows = await m.query<ChildrenRow[]>(CHILDREN_SQL, [runIds]);
-    for (const row of rows) {
-      const run_uuid = row.run_uuid;
-      for (const [key, value, timestamp, step, is_nan] of row.metrics ?? []) {
+    if (runIds.length === 0) return { rows: [], children };
+    const found = await m.query<RunWithChildrenRow[]>(RUNS_WITH_CHILDREN_SQL, [runIds]);
+    const rows: RunRow[] = [];
+    for (const { metrics, params, tags, datasets, models, ...run } of found) {
+      rows.push(run);
+      const run_uuid = run.run_uuid;
+      for (const [key, value, timestamp, step, is_nan] of metrics ?? []) {
         // json renders NaN and ±Infinity as strings.
         children.metrics.push({ run_uuid, key, value: Number(value), timestamp, step, is_nan });
       }
-      for (const [key, value] of row.params ?? []) children.params.push({ run_uuid, key, value });
-      for (const [key, value] of row.tags ?? []) children.tags.push({ run_uuid, key, value });
-      for (const [tags, name, digest, source_type, source, schema, profile] of row.datasets ?? []) {
-        children.datasets.push({ run_uuid, tags, name, digest, source_type, source, schema, profile });
+      for (const [key, value] of params ?? []) children.params.push({ run_uuid, key, value });
+      for (const [key, value] of tags ?? []) children.tags.push({ run_uuid, key, value });
+      for (const [datasetTags, name, digest, source_type, source, schema, profile] of datasets ?? []) {
+        children.datasets.push({ run_uuid, tags: datasetTags, name, digest, source_type, source, schema, profile });
       }
-      for (const [model_id, step] of row.models ?? []) {
+      for (const [model_id, step] of models ?? []) {
         (step === null ? children.modelInputs : children.modelOutputs).push({ run_uuid, model_id, step });
       }
     }
-    return children;
+    return { rows, children };
   }
 
   /** Applies status / end_time / name (and the name tag); returns the updated run. */

@@ -41,7 +41,7 @@ function setup() {
     insertRun: jest.fn(async (_m: EntityManager, run: NewRun, _tags: KeyValue[]) => runRow({ run_uuid: run.run_uuid, name: run.name, artifact_uri: run.artifact_uri })),
     findRun: jest.fn().mockResolvedValue(runRow()),
     findRuns: jest.fn().mockResolvedValue([runRow()]),
-    loadChildren: jest.fn().mockResolvedValue(noChildren()),
+    loadRuns: jest.fn(async (_m: EntityManager, ids: readonly string[]) => ({ rows: ids.map((id) => runRow({ run_uuid: id })), children: noChildren() })),
     updateRun: jest.fn(async (_m, _id, changes) => runRow({ status: changes.status ?? 'RUNNING', end_time: changes.end_time ?? null })),
     setLifecycle: jest.fn().mockResolvedValue(true),
     insertParams: jest.fn().mockResolvedValue([]),
@@ -283,13 +283,16 @@ describe('RunsService writes', () => {
 describe('RunsService reads', () => {
   it('get: not found, and the full run', async () => {
     const { runs, service } = setup();
-    runs.findRuns?.mockResolvedValueOnce([]);
+    runs.loadRuns?.mockResolvedValueOnce({ rows: [], children: noChildren() });
     expect((await rejectionOf(service.get(RUN_ID))).message).toBe(`Run with id=${RUN_ID} not found`);
-    runs.loadChildren?.mockResolvedValueOnce({
-      ...noChildren(),
-      metrics: [{ run_uuid: RUN_ID, key: 'm', value: 0, timestamp: 1, step: 1, is_nan: true }],
-      params: [{ run_uuid: RUN_ID, key: 'p', value: '1' }],
-      modelOutputs: [{ run_uuid: RUN_ID, model_id: 'm-1', step: 3 }],
+    runs.loadRuns?.mockResolvedValueOnce({
+      rows: [runRow()],
+      children: {
+        ...noChildren(),
+        metrics: [{ run_uuid: RUN_ID, key: 'm', value: 0, timestamp: 1, step: 1, is_nan: true }],
+        params: [{ run_uuid: RUN_ID, key: 'p', value: '1' }],
+        modelOutputs: [{ run_uuid: RUN_ID, model_id: 'm-1', step: 3 }],
+      },
     });
     const run = await service.get(RUN_ID);
     expect(run.data?.metrics[0]?.value).toBeNaN();
@@ -302,11 +305,10 @@ describe('RunsService reads', () => {
     const { runs, service } = setup();
     const ids = ['a', 'b', 'c'].map((c) => c.repeat(32));
     runs.searchRunIds?.mockResolvedValue(ids);
-    runs.findRuns?.mockImplementation(async (_m, wanted) => wanted.map((id) => runRow({ run_uuid: id })));
     const first = await service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 2, order_by: [], page_token: '' });
     expect(first.runs.map((r) => r.info?.run_id)).toEqual(ids.slice(0, 2));
     expect(first.next_page_token).not.toBe('');
-    expect(runs.loadChildren).toHaveBeenCalledWith(reader, ids.slice(0, 2));
+    expect(runs.loadRuns).toHaveBeenCalledWith(reader, ids.slice(0, 2));
     const sql = runs.searchRunIds?.mock.calls[0]?.[1] ?? '';
     expect(sql).toMatch(/LIMIT/);
     runs.searchRunIds?.mockResolvedValue([]);

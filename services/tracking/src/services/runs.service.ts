@@ -348,13 +348,9 @@ export class RunsService {
   /** Full Run messages for these ids, in that order (missing ids skipped). */
   async load(m: EntityManager, runIds: readonly string[]): Promise<tracking.Run[]> {
     if (runIds.length === 0) return [];
-    const found = await this.runs.findRuns(m, runIds);
+    const { rows: found, children } = await this.runs.loadRuns(m, runIds);
     const byId = new Map(found.map((row) => [row.run_uuid, row]));
     const rows = runIds.map((id) => byId.get(id)).filter((row): row is RunRow => row !== undefined);
-    const children = await this.runs.loadChildren(
-      m,
-      rows.map((row) => row.run_uuid),
-    );
     return toRunMessages(rows, children);
   }
 
