@@ -10,14 +10,15 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=lib.sh
+source bench/lib.sh
 WORK=$(mktemp -d /tmp/cairn-pg-gc.XXXX)
 trap 'rm -rf "$WORK"' EXIT
 if [[ -n ${BENCH_DIST:-} ]]; then
   DIST=$BENCH_DIST
 else
   DIST=$WORK/dist
-  { npx tsc -p tsconfig.build.json --outDir "$DIST" && npx tsc-alias -p tsconfig.build.json --outDir "$DIST"; } >"$WORK/build.log" 2>&1 ||
-    { tail -30 "$WORK/build.log" >&2; exit 1; }
+  build_cairn "$DIST" "$WORK/build.log"
 fi
 cat >"$WORK/pg-gc.js" <<JS
 const { Client } = require('pg');

@@ -16,6 +16,8 @@
 set -euo pipefail +m # no job control: `setsid` must not fork, so $! is the process group it creates
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=lib.sh
+source bench/lib.sh
 
 PG_HOST=127.0.0.1 PG_PORT=55432 PG_USER=postgres
 MLFLOW_VENV=${MLFLOW_VENV:-$HOME/.cache/cairn-stack/venv-mlflow}
@@ -56,8 +58,7 @@ if [[ -n ${BENCH_DIST:-} ]]; then
 else
   DIST=dist/.bench/$TS
   say "building Cairn into $DIST"
-  { npx tsc -p tsconfig.build.json --outDir "$DIST" && npx tsc-alias -p tsconfig.build.json --outDir "$DIST"; } >"$WORK/build.log" 2>&1 ||
-    { tail -30 "$WORK/build.log" >&2; rm -rf "$DIST"; die "building Cairn failed (log: $WORK/build.log)"; }
+  build_cairn "$DIST" "$WORK/build.log" || { rm -rf "$DIST"; die "building Cairn failed (log: $WORK/build.log)"; }
 fi
 [[ -f $DIST/services/gateway/src/main.js ]] || die "no Cairn build in $DIST"
 npx tsc -p bench/tsconfig.json --outDir "$DIST/bench" >"$WORK/tsc.log" 2>&1 || { cat "$WORK/tsc.log" >&2; die "compiling bench/ failed"; }
