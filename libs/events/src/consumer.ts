@@ -23,6 +23,12 @@ export interface EventConsumerOptions {
   schema: string;
   maxAttempts?: number;
   backoffMs?: number;
+  /**
+   * Asked before the idempotency transaction: an event it answers false for
+   * is acknowledged without one (for consumers whose handler would write
+   * nothing for it, such as webhooks when no webhook can match).
+   */
+  relevant?(event: CloudEvent): Promise<boolean>;
   /** Runs in the same transaction as the idempotency record. */
   handle(event: CloudEvent, manager: EntityManager): Promise<void>;
 }
@@ -80,9 +86,10 @@ export class EventConsumer {
     });
   }
 
-  /** Returns false when the event had already been processed. */
-  private handleOnce(event: CloudEvent): Promise<boolean> {
+  /** Returns false when the event had already been processed or is not relevant. */
+  private async handleOnce(event: CloudEvent): Promise<boolean> {
     const { schema, name } = this.options;
+    if (this.options.relevant && !(await this.options.relevant(event))) return false;
     return this.options.dataSource.transaction(async (manager) => {
       const inserted: unknown[] = await manager.query(
         `INSERT INTO "${schema}".consumed_events (consumer, event_id) VALUES ($1, $2)

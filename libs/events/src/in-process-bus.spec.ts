@@ -58,6 +58,7 @@ describe('outbox → in-process bus → consumer (PGlite)', () => {
         schema: SCHEMA,
         maxAttempts: 2,
         backoffMs: 1,
+        relevant: async (event) => event.subject !== 'irrelevant',
         handle: async (event) => {
           if (event.subject === 'fail') throw new Error('refused');
           handled.push(event);
@@ -85,6 +86,18 @@ describe('outbox → in-process bus → consumer (PGlite)', () => {
     await bus.publish([{ topic: TOPICS.tracking, key: 'a', value: JSON.stringify(handled[0]), headers: {} }]);
     await bus.idle();
     expect(handled).toHaveLength(1);
+  });
+
+  it('acknowledges an event the consumer finds irrelevant without recording or handling it', async () => {
+    const skipped = await commit('irrelevant');
+    const next = await commit('relevant');
+    await relay.tick();
+    await bus.idle();
+    expect(handled.map((e) => e.id)).toEqual(expect.arrayContaining([next]));
+    expect(handled.map((e) => e.id)).not.toContain(skipped);
+    const rows = await ds.query<{ event_id: string }[]>(`SELECT event_id FROM ${SCHEMA}.consumed_events`);
+    expect(rows.map((r) => r.event_id)).toContain(next);
+    expect(rows.map((r) => r.event_id)).not.toContain(skipped);
   });
 
   it('dead-letters poison and failing events, and keeps going', async () => {

@@ -138,6 +138,15 @@ export class WebhooksRepository {
     );
   }
 
+  /** Whether any webhook was active at `at` (activeAt non-empty), outside a transaction. */
+  async anyActiveAt(at: Date): Promise<boolean> {
+    const rows = await this.db.query<unknown[]>(
+      `SELECT 1 FROM gateway.webhooks WHERE status = 'ACTIVE' AND created_at <= $1 LIMIT 1`,
+      [at],
+    );
+    return rows.length > 0;
+  }
+
   /** Fans an event out, in the consumer's transaction; a redelivered event adds nothing (unique (webhook, event)). */
   async enqueue(manager: EntityManager, deliveries: NewDelivery[]): Promise<number> {
     let added = 0;

@@ -16,6 +16,12 @@ import { mlflowNotifications, registryNotifications } from './vocabulary';
 const BATCH = 16;
 const IDLE_POLL_MS = 1000;
 const MAX_BACKOFF_MS = 60 * 60_000;
+const RENAMED = 'cairn.registry.registered_model.renamed.v1';
+
+/** The webhooks an event goes to: those active by its time, give or take 5 s between the clocks of the services. */
+function activeCutoff(event: CloudEvent): Date {
+  return new Date(new Date(event.time).getTime() + 5000);
+}
 
 /**
  * Durable, at-least-once webhook delivery. Events fan out to one delivery row
@@ -64,14 +70,23 @@ export class DeliveryService implements OnApplicationBootstrap, BeforeApplicatio
     this.worker.nudge();
   }
 
+  /**
+   * Whether fanOut could write anything for the event: a rename (webhooks
+   * follow their model), or any webhook active at its time. Events nobody
+   * subscribed to then cost one read, not a transaction.
+   */
+  async wants(event: CloudEvent): Promise<boolean> {
+    return event.type === RENAMED || this.repository.anyActiveAt(activeCutoff(event));
+  }
+
   /** The deliveries one event makes, written in the consumer's transaction. */
   async fanOut(event: CloudEvent, manager: EntityManager): Promise<number> {
-    if (event.type === 'cairn.registry.registered_model.renamed.v1') {
+    if (event.type === RENAMED) {
       const d = event.data as { name: string; old_name: string };
       await manager.query('UPDATE gateway.webhooks SET model_name = $2, updated_at = now() WHERE model_name = $1', [d.old_name, d.name]);
       return 0;
     }
-    const hooks = await this.repository.activeAt(manager, new Date(new Date(event.time).getTime() + 5000));
+    const hooks = await this.repository.activeAt(manager, activeCutoff(event));
     if (hooks.length === 0) return 0;
     const mlflow = mlflowNotifications(event);
     const registry = registryNotifications(event);

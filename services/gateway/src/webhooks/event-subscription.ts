@@ -35,6 +35,8 @@ export class WebhookEventSubscription implements OnApplicationBootstrap, BeforeA
   onApplicationBootstrap(): void {
     const logger = this.logger.child({ component: 'webhook-events' });
     this.transport = createEventTransport(this.config.events, logger);
+    // Deliveries written for the message being processed (one at a time per subscription).
+    let enqueued = 0;
     const consumer = new EventConsumer(
       {
         name: 'gateway-webhooks',
@@ -42,8 +44,9 @@ export class WebhookEventSubscription implements OnApplicationBootstrap, BeforeA
         types: CONSUMED_TYPES,
         dataSource: this.dataSource,
         schema: 'gateway',
+        relevant: (event) => this.delivery.wants(event),
         handle: async (event, manager) => {
-          await this.delivery.fanOut(event, manager);
+          enqueued = await this.delivery.fanOut(event, manager);
         },
       },
       logger,
@@ -55,8 +58,9 @@ export class WebhookEventSubscription implements OnApplicationBootstrap, BeforeA
             group: this.group,
             topics: [TOPICS.registry, TOPICS.tracking],
             process: async (message) => {
+              enqueued = 0;
               await consumer.process(message);
-              this.delivery.nudge();
+              if (enqueued > 0) this.delivery.nudge();
             },
           });
           return;
