@@ -1,6 +1,7 @@
 import { Consumer, IHeaders, Kafka, logLevel, LogEntry, Partitioners, Producer } from 'kafkajs';
 import type { Logger } from '@cairn/observability';
 import { processOrDeadLetter } from './dead-letter';
+import { stopIdleRequestQueueTimers } from './kafkajs-idle-timer';
 import { EventMessage, EventPublisher, EventSubscriber, SubscriptionOptions } from './transport';
 
 export interface KafkaSettings {
@@ -20,6 +21,7 @@ function kafkaLogCreator(logger: Logger) {
 }
 
 export function createKafka(settings: KafkaSettings, logger: Logger): Kafka {
+  stopIdleRequestQueueTimers();
   return new Kafka({
     clientId: settings.clientId,
     brokers: settings.brokers,
