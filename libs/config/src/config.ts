@@ -54,7 +54,7 @@ const envSchema = z.object({
   CAIRN_ARTIFACTS_GRPC_URL: hostPort.optional(),
   CAIRN_REGISTRY_GRPC_URL: hostPort.optional(),
   CAIRN_SERVING_GRPC_URL: hostPort.optional(),
-  CAIRN_OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  CAIRN_OUTBOX_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   CAIRN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   // Security (gateway): authentication, permissions, rate limits, webhooks.
   CAIRN_AUTH: z.enum(['on', 'off']).optional(),

@@ -13,7 +13,7 @@ import { LOGGER, Logger } from '@cairn/observability';
 import { InProcessEventBus } from './in-process-bus';
 import { createKafka, ensureTopics, KafkaEventPublisher, KafkaEventSubscriber } from './kafka';
 import { OutboxWriter } from './outbox';
-import { OutboxRelay } from './relay';
+import { OutboxCommitSubscriber, OutboxRelay } from './relay';
 import { EventPublisher, EventSubscriber } from './transport';
 
 export interface EventTransport {
@@ -70,12 +70,14 @@ export function createEventTransport(config: EventsConfig, logger: Logger): Even
 @Injectable()
 class RelayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
+    private readonly dataSource: DataSource,
     private readonly relay: OutboxRelay,
     @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
     @Inject(CAIRN_CONFIG) private readonly config: CairnConfig,
   ) {}
 
   onApplicationBootstrap(): void {
+    this.dataSource.subscribers.push(new OutboxCommitSubscriber(this.relay));
     this.relay.start();
   }
 

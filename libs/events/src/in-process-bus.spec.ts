@@ -7,7 +7,7 @@ import { EventConsumer } from './consumer';
 import { DLQ_HEADERS } from './dead-letter';
 import { InProcessEventBus } from './in-process-bus';
 import { OutboxWriter, outboxTablesSql } from './outbox';
-import { OutboxRelay } from './relay';
+import { OutboxCommitSubscriber, OutboxRelay } from './relay';
 import { EventMessage } from './transport';
 
 /** Embedded mode: the same outbox and consumer semantics over the in-process bus and PGlite. */
@@ -98,6 +98,24 @@ describe('outbox → in-process bus → consumer (PGlite)', () => {
     const rows = await ds.query<{ event_id: string }[]>(`SELECT event_id FROM ${SCHEMA}.consumed_events`);
     expect(rows.map((r) => r.event_id)).toContain(next);
     expect(rows.map((r) => r.event_id)).not.toContain(skipped);
+  });
+
+  it('publishes as soon as a transaction that appended events commits, without waiting for the poll', async () => {
+    const prompt = new OutboxRelay(ds, bus, { schema: SCHEMA, pollMs: 60_000, exclusive: false }, logger);
+    const subscriber = new OutboxCommitSubscriber(prompt);
+    ds.subscribers.push(subscriber);
+    prompt.start();
+    try {
+      await new Promise((r) => setTimeout(r, 50)); // its first pass, before the commit
+      await bus.idle();
+      const id = await commit('prompt');
+      const deadline = Date.now() + 5000;
+      while (!handled.some((e) => e.id === id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(handled.map((e) => e.id)).toContain(id);
+    } finally {
+      ds.subscribers.splice(ds.subscribers.indexOf(subscriber), 1);
+      await prompt.stop();
+    }
   });
 
   it('dead-letters poison and failing events, and keeps going', async () => {

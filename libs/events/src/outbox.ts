@@ -41,6 +41,12 @@ export function dropOutboxTablesSql(schema: string): string[] {
 }
 
 /**
+ * Marks a query runner whose transaction appended events; read when it
+ * commits (OutboxCommitSubscriber), so that the relay publishes them at once.
+ */
+export const OUTBOX_APPENDED = 'cairn.outboxAppended';
+
+/**
  * Writes events in the caller's transaction: the change and its events
  * commit together or not at all.
  */
@@ -70,6 +76,7 @@ export class OutboxWriter {
       `INSERT INTO "${this.schema}".outbox (id, topic, key, event, request_id) VALUES ($1, $2, $3, $4, $5)`,
       [event.id, topicOf(type), subject, JSON.stringify(event), currentRequestId() ?? null],
     );
+    manager.queryRunner.data[OUTBOX_APPENDED] = true;
     return event.id;
   }
 }

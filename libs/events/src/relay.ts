@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
+import { DataSource, EntitySubscriberInterface, TransactionCommitEvent } from 'typeorm';
 import { Logger, REQUEST_ID_HEADER } from '@cairn/observability';
+import { OUTBOX_APPENDED } from './outbox';
 import { PollingWorker } from './polling-worker';
 import { CE_CONTENT_TYPE, EventMessage, EventPublisher } from './transport';
 
@@ -107,5 +108,22 @@ export class OutboxRelay {
       await manager.query(`DELETE FROM "${schema}".outbox WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
+  }
+}
+
+/**
+ * Nudges the relay when a transaction that appended events commits (on its
+ * DataSource, see OutboxWriter), so they are published at once; the relay's
+ * poll remains for rows it could not see then (another replica's, a failed
+ * publish, a restart).
+ */
+export class OutboxCommitSubscriber implements EntitySubscriberInterface {
+  constructor(private readonly relay: OutboxRelay) {}
+
+  afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
+    // Also called when a savepoint is released: only the outermost commit counts.
+    if (queryRunner.isTransactionActive || queryRunner.data[OUTBOX_APPENDED] !== true) return;
+    delete queryRunner.data[OUTBOX_APPENDED];
+    this.relay.nudge();
   }
 }
