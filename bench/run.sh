@@ -6,7 +6,7 @@
 # both, drops the databases, prints a table and writes bench/results/<ts>.json.
 # Knobs (environment): BENCH_PHASES=seed,search,history,ingest  BENCH_RUNS=100000
 #   BENCH_HISTORY_POINTS=1000000  BENCH_CLIENTS=8  BENCH_INGEST_SECONDS=20
-#   BENCH_WARMUP_SECONDS=5  BENCH_READ_WARMUP=20  BENCH_SEARCH_REQUESTS=100  BENCH_MLFLOW_WORKERS=4
+#   BENCH_WARMUP_SECONDS=5  BENCH_READ_WARMUP=20  BENCH_READ_WARMUP_SECONDS=10  BENCH_SEARCH_REQUESTS=300  BENCH_MLFLOW_WORKERS=4
 #   BENCH_DIST=<dir> (reuse a build)  BENCH_KEEP_DBS=1 (do not drop the databases)
 #   BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' (node flags for the Cairn processes)
 #   BENCH_DB_PREFIX=<name> (databases <name>_cairn and <name>_mlflow; default bench / bench_reg)

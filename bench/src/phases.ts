@@ -72,9 +72,19 @@ export async function ingest(api: MlflowApi, o: IngestOptions): Promise<IngestRe
 }
 
 export interface SequentialOptions {
+  /** Warm-up: at least this many requests and at least warmupSeconds of them (see bench/README.md, Method). */
   warmup: number;
+  warmupSeconds: number;
   requests: number;
   maxSeconds: number;
+}
+
+/** Calls `call` until both `requests` calls and `seconds` have gone by (or the deadline passes); returns the last value. */
+export async function warmUp<T>(requests: number, seconds: number, deadline: number, call: () => Promise<T>): Promise<T> {
+  const until = performance.now() + seconds * 1000;
+  let value = await call();
+  for (let i = 1; (i < requests || performance.now() < until) && performance.now() < deadline; i++) value = await call();
+  return value;
 }
 
 export interface SequentialResult<T> extends LatencySummary {
@@ -94,8 +104,7 @@ export async function sequential<T>(
   call: () => Promise<{ ms: number; value: T }>,
 ): Promise<SequentialResult<T>> {
   const deadline = performance.now() + o.maxSeconds * 1000;
-  let sample = (await call()).value;
-  for (let i = 1; i < o.warmup && performance.now() < deadline; i++) sample = (await call()).value;
+  const sample = (await warmUp(o.warmup, o.warmupSeconds, deadline, call)).value;
   const latencies: number[] = [];
   let stopped = false;
   for (let i = 0; i < o.requests; i++) {

@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import { MlflowApi } from './http';
+import { warmUp } from './phases';
 import { LatencySummary, summarize } from './stats';
 
 type System = 'cairn' | 'mlflow';
@@ -24,8 +25,9 @@ const num = (name: string, fallback: number) => Number(env(name, String(fallback
 const MODELS = num('BENCH_REG_MODELS', 10_000);
 const VERSIONS = num('BENCH_REG_VERSIONS', 10);
 const WARMUP = num('BENCH_REG_WARMUP', 200);
-const REQUESTS = num('BENCH_REG_REQUESTS', 200);
-const MAX_SECONDS = num('BENCH_REG_MAX_SECONDS', 120);
+const WARMUP_SECONDS = num('BENCH_REG_WARMUP_SECONDS', 10);
+const REQUESTS = num('BENCH_REG_REQUESTS', 1000);
+const MAX_SECONDS = num('BENCH_REG_MAX_SECONDS', 180);
 const T0 = 1_700_000_000_000;
 
 /** 32 pseudo-random bits from md5 of a text expression (deterministic, same in every database). */
@@ -132,15 +134,11 @@ async function measure(
   q: Query,
 ): Promise<{ summary: LatencySummary; samples: number[]; keys: string[]; truncated: boolean }> {
   const query = { filter: q.filter, max_results: 100 };
-  let keys: string[] = [];
-  let truncated = false;
-  for (let i = 0; i < WARMUP; i++) {
-    const { value } = await api.get<unknown>(q.path, query);
-    keys = q.keys(value).sort();
-    truncated = Boolean((value as { next_page_token?: string }).next_page_token);
-  }
-  const samples: number[] = [];
   const deadline = performance.now() + MAX_SECONDS * 1000;
+  const { value } = await warmUp(WARMUP, WARMUP_SECONDS, deadline, () => api.get<unknown>(q.path, query));
+  const keys = q.keys(value).sort();
+  const truncated = Boolean((value as { next_page_token?: string }).next_page_token);
+  const samples: number[] = [];
   while (samples.length < REQUESTS && performance.now() < deadline) samples.push((await api.get<unknown>(q.path, query)).ms);
   return { summary: summarize(samples), samples, keys, truncated };
 }
@@ -162,7 +160,7 @@ async function main(): Promise<void> {
   for (const q of QUERIES) {
     const per = {} as Record<System, Awaited<ReturnType<typeof measure>>>;
     for (const s of SYSTEMS) {
-      log(`${q.id} on ${s}: ${WARMUP} warm-up + ${REQUESTS} timed (filter: ${q.filter})`);
+      log(`${q.id} on ${s}: ${WARMUP} warm-up (at least ${WARMUP_SECONDS} s) + ${REQUESTS} timed (filter: ${q.filter})`);
       per[s] = await measure(new MlflowApi(s, urls[s]), q);
     }
     const same = JSON.stringify(per.cairn.keys) === JSON.stringify(per.mlflow.keys);
@@ -197,7 +195,7 @@ async function main(): Promise<void> {
     mlflow: { version: '3.17.2', workers: Number(env('BENCH_MLFLOW_WORKERS', '4')) },
     data: { models: MODELS, versions_per_model: VERSIONS, tags_per_model: 5, tags_per_version: 5 },
     filters: { search_registered_models: MODEL_FILTER, search_model_versions: VERSION_FILTER },
-    method: `${WARMUP} warm-up + ${REQUESTS} sequential timed GETs per query and system, max_results=100, keep-alive fetch`,
+    method: `${WARMUP} warm-up requests (at least ${WARMUP_SECONDS} s of them) + ${REQUESTS} sequential timed GETs per query and system, max_results=100, keep-alive fetch`,
     seed_seconds: seedSeconds,
     same_results: !mismatch,
     results,
