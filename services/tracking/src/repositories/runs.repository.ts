@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { SearchQuery } from '../search';
 
 /** A row of tracking.runs (bigints parsed to numbers). */
 export interface RunRow {
@@ -382,8 +383,14 @@ export class RunsRepository {
    * parallel workers are off for Cairn's sessions (@cairn/persistence
    * data-source.ts): a search plans alternatives it may never run.
    */
-  async searchRunIds(m: EntityManager, sql: string, params: unknown[]): Promise<string[]> {
-    const rows = await m.query<Record<string, string>[]>(sql, params);
-    return rows.map((row) => row.run_uuid ?? (Object.values(row)[0] as string));
+  /** The ids of a search page: the first group's statement when it settles the page, else the whole search. */
+  async searchRunIds(m: EntityManager, query: SearchQuery): Promise<string[]> {
+    const first = query.firstGroup;
+    if (first) {
+      const rows = await m.query<{ run_uuid: string; complete: boolean }[]>(first.sql, first.params);
+      if (rows.length === first.rows && rows.every((row) => row.complete)) return rows.map((row) => row.run_uuid);
+    }
+    const rows = await m.query<{ run_uuid: string }[]>(query.sql, query.params);
+    return rows.map((row) => row.run_uuid);
   }
 }

@@ -88,21 +88,21 @@ describe('compileRunSearch', () => {
     );
     // Matches counted: the metric condition up to the selectivity threshold, then (unless it is
     // selective) the param equality up to the hash cap.
-    expect(sql).toMatch(/^WITH g0k AS MATERIALIZED \(SELECT \*, k0 >= \$11::bigint AND k1 >= \$11::bigint AS walk FROM \(SELECT \*, /);
+    expect(sql).toMatch(/^WITH g0k AS MATERIALIZED \(SELECT \*, k0 >= \$13::bigint AND k1 >= \$13::bigint AS walk FROM \(SELECT \*, /);
     expect(sql).toContain(
-      'CASE WHEN k1 >= $11::bigint THEN (SELECT count(*) FROM (SELECT 1 FROM tracking.params f1 WHERE f1.key = $2::text' +
-        ' AND f1.value = $3::text AND octet_length(f1.value) <= 1000 LIMIT $12::bigint + 1) c) ELSE 0 END AS k0',
+      'CASE WHEN k1 >= $13::bigint THEN (SELECT count(*) FROM (SELECT 1 FROM tracking.params f1 WHERE f1.key = $2::text' +
+        ' AND f1.value = $3::text AND octet_length(f1.value) <= 1000 LIMIT $14::bigint + 1) c) ELSE 0 END AS k0',
     );
     expect(sql).toContain(
       'FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM tracking.latest_metrics f3 WHERE f3.key = $6::text AND f3.is_nan IS NOT TRUE' +
-        ' AND f3.value > $7::double precision LIMIT $11::bigint) c) AS k1, TRUE AS probed OFFSET 0) p OFFSET 0) k)',
+        ' AND f3.value > $7::double precision LIMIT $13::bigint) c) AS k1, TRUE AS probed OFFSET 0) p OFFSET 0) k)',
     );
     expect(sql).toContain(
-      'FROM (SELECT w.run_uuid, w.value FROM tracking.latest_metrics w WHERE w.key = $8::text AND w.is_nan IS NOT TRUE AND w.value IS NOT NULL ORDER BY w.value ASC LIMIT $10::bigint) o4\n' +
+      'FROM (SELECT w.run_uuid, w.value FROM tracking.latest_metrics w WHERE w.key = $8::text AND w.is_nan IS NOT TRUE AND w.value IS NOT NULL ORDER BY w.value ASC LIMIT $12::bigint) o4\n' +
         'CROSS JOIN LATERAL (SELECT * FROM tracking.runs r WHERE r.run_uuid = o4.run_uuid OFFSET 0) r\n',
     );
     expect(sql).toContain(
-      'AND CASE WHEN (SELECT k0 FROM g0k) <= $12::bigint THEN EXISTS (SELECT 1 FROM tracking.params f1 WHERE f1.run_uuid = o4.run_uuid AND f1.key = $2::text',
+      'AND CASE WHEN (SELECT k0 FROM g0k) <= $14::bigint THEN EXISTS (SELECT 1 FROM tracking.params f1 WHERE f1.run_uuid = o4.run_uuid AND f1.key = $2::text',
     );
     expect(sql).toContain('OFFSET 0) END\nORDER BY o4.value ASC, r.start_time DESC, r.run_uuid ASC\nLIMIT $9::bigint)');
     // The walk probes the metric and LIKE conditions; the joined fallback has every join.
@@ -113,10 +113,20 @@ describe('compileRunSearch', () => {
     const fallback = sql.slice(sql.indexOf('g0j AS'), sql.indexOf('g0 AS'));
     expect(count(fallback, /^JOIN tracking\.params f1 /gm)).toBe(1);
     expect(sql).toContain('WHEN NOT (SELECT walk FROM g0k) THEN false WHEN (SELECT count(*) FROM g0w) = $9::bigint');
-    expect(sql).toContain('AND w.value <= (SELECT max(v) FROM g0w) LIMIT $10::bigint + 1) x) <= $10::bigint');
+    expect(sql).toContain('AND w.value <= (SELECT max(v) FROM g0w) LIMIT $12::bigint + 1) x) <= $12::bigint');
     expect(sql).toContain('FROM g0w WHERE (SELECT complete FROM g0c)\nUNION ALL SELECT run_uuid, n FROM g0j WHERE NOT (SELECT complete FROM g0c)');
-    // needed rows, walk bound (100 per row), selectivity threshold (10 per row), hash cap (2 x the walk bound).
-    expect(params.slice(8, 12)).toEqual([11, 1100, 110, 2200]);
+    // needed rows, page size + 1 and offset, walk bound (100 per row), selectivity threshold (10 per row), hash cap (2 x the walk bound).
+    expect(params.slice(8, 14)).toEqual([11, 11, 0, 1100, 110, 2200]);
+    // The walk alone is tried first, with only the parameters it references, numbered from $1.
+    const first = compileRunSearch(
+      runInput({ filter: "metrics.m > 0.5 AND params.p = 'x' AND tags.t LIKE 'y%'", orderBy: ['metrics.acc ASC'], maxResults: 10 }),
+    ).firstGroup;
+    expect(first?.rows).toBe(11);
+    expect(first?.sql).toMatch(/^WITH g0k AS MATERIALIZED .*\n\s*g0w AS MATERIALIZED/s);
+    expect(first?.sql).not.toMatch(/g0j|g1q|g2q/);
+    expect(first?.sql).toMatch(/SELECT run_uuid, \(SELECT complete FROM g0c\) AS complete FROM g0w ORDER BY n LIMIT \$\d+::bigint OFFSET \$\d+::bigint$/);
+    const used = [...new Set([...(first?.sql ?? '').matchAll(/\$(\d+)/g)].map((m) => Number(m[1])))].sort((a, b) => a - b);
+    expect(used).toEqual(Array.from({ length: first?.params.length ?? 0 }, (_, i) => i + 1));
     const desc = compileRunSearch(runInput({ filter: "params.p = 'x'", orderBy: ['metrics.acc DESC'] })).sql;
     expect(desc).toContain('AND w.value >= (SELECT min(v) FROM g0w)');
   });

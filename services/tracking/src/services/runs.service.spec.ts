@@ -309,11 +309,11 @@ describe('RunsService reads', () => {
     expect(first.runs.map((r) => r.info?.run_id)).toEqual(ids.slice(0, 2));
     expect(first.next_page_token).not.toBe('');
     expect(runs.loadRuns).toHaveBeenCalledWith(reader, ids.slice(0, 2));
-    const sql = runs.searchRunIds?.mock.calls[0]?.[1] ?? '';
+    const sql = runs.searchRunIds?.mock.calls[0]?.[1]?.sql ?? '';
     expect(sql).toMatch(/LIMIT/);
     runs.searchRunIds?.mockResolvedValue([]);
     await service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 2, order_by: [], page_token: first.next_page_token });
-    expect(runs.searchRunIds?.mock.calls[1]?.[2]).toContain(2); // offset
+    expect(runs.searchRunIds?.mock.calls[1]?.[1]?.params).toContain(2); // offset
     const other = await rejectionOf(
       service.search({ experiment_ids: ['1'], filter: 'x', run_view_type: '', max_results: 2, order_by: [], page_token: first.next_page_token }),
     );

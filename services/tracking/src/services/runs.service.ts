@@ -609,7 +609,7 @@ export class RunsService {
       offset,
     });
     const reader = this.runs.reader;
-    const ids = await this.runs.searchRunIds(reader, query.sql, query.params);
+    const ids = await this.runs.searchRunIds(reader, query);
     const hasMore = ids.length > maxResults;
     const runs = await this.load(reader, hasMore ? ids.slice(0, maxResults) : ids);
     return { runs, next_page_token: hasMore ? encodePageToken(offset + maxResults, shape) : '' };
