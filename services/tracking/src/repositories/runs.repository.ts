@@ -383,12 +383,12 @@ export class RunsRepository {
    * parallel workers are off for Cairn's sessions (@cairn/persistence
    * data-source.ts): a search plans alternatives it may never run.
    */
-  /** The ids of a search page: the first group's statement when it settles the page, else the whole search. */
+  /** The ids of a search page: the first group's walk when it settles the page, else the whole search. */
   async searchRunIds(m: EntityManager, query: SearchQuery): Promise<string[]> {
     const first = query.firstGroup;
     if (first) {
-      const rows = await m.query<{ run_uuid: string; complete: boolean }[]>(first.sql, first.params);
-      if (rows.length === first.rows && rows.every((row) => row.complete)) return rows.map((row) => row.run_uuid);
+      const rows = await m.query<{ run_uuid: string }[]>(first.sql, first.params);
+      if (rows.length === first.rows) return rows.map((row) => row.run_uuid);
     }
     const rows = await m.query<{ run_uuid: string }[]>(query.sql, query.params);
     return rows.map((row) => row.run_uuid);

@@ -13,33 +13,23 @@ export interface SearchQuery {
   sql: string;
   params: unknown[];
   /**
-   * A split search's first order group alone (see QueryBuilder.splitOrder),
-   * to run first: most pages come from it, and it plans in a fraction of
-   * the time of the whole statement (the later groups, and a walked group's
-   * joined fallback, are planned even when they never run). Its rows are
-   * the page when there are `rows` of them, all with `complete` true;
-   * otherwise the whole statement runs (selective filters, short results).
+   * A split search whose first order group can be walked (see
+   * QueryBuilder.walkedGroup): the walk alone, to run first. It settles most
+   * pages (its rows are the page when there are `rows` of them), and `sql`
+   * then never runs: the joined statement of every group, which plans in
+   * several times the walk's time, for the pages the walk cannot prove.
    */
   firstGroup?: { sql: string; params: unknown[]; rows: number };
 }
 
 /**
- * The statement with only the parameters it references, renumbered in order
- * (the SQL text never holds a `$` other than parameter references).
+ * The statement with only the parameters it references, renumbered in their
+ * order (the SQL text never holds a `$` other than parameter references).
  */
 function withOwnParams(sql: string, params: readonly unknown[]): { sql: string; params: unknown[] } {
-  const renumbered = new Map<number, number>();
-  const own: unknown[] = [];
-  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
-    let index = renumbered.get(Number(n));
-    if (index === undefined) {
-      own.push(params[Number(n) - 1]);
-      index = own.length;
-      renumbered.set(Number(n), index);
-    }
-    return `$${index}`;
-  });
-  return { sql: text, params: own };
+  const used = [...new Set(Array.from(sql.matchAll(/\$(\d+)/g), (m) => Number(m[1])))].sort((a, b) => a - b);
+  const renumbered = new Map(used.map((n, i) => [n, i + 1]));
+  return { sql: sql.replace(/\$(\d+)/g, (_, n: string) => `$${renumbered.get(Number(n))}`), params: used.map((n) => params[n - 1]) };
 }
 
 export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
@@ -191,49 +181,42 @@ export class QueryBuilder {
     const neededCount = offset + maxResults + 1;
     const needed = this.bind(neededCount, 'bigint');
     const page = `LIMIT ${this.bind(maxResults + 1, 'bigint')} OFFSET ${this.bind(offset, 'bigint')}`;
-    let first: string[] = [];
-    const hashable = this.joins.some((j) => j.semi?.index === 'hash');
-    const ctes = split.groups.flatMap((group, index) => {
+    const groups = split.groups.map((group, index) => {
       const terms = [...this.orderTerms.slice(0, split.at), ...group.orderTerms, ...this.orderTerms.slice(split.at)];
       const order = terms.join(', ');
       const conditions = [...this.conditions, ...(group.where ? [group.where] : [])];
-      const joined = (name: string) => {
-        const lines = [
-          `${name} AS MATERIALIZED (SELECT ${this.rootId}, row_number() OVER (ORDER BY ${order}) AS n`,
-          `FROM ${this.root.table} ${this.root.alias}`,
-          ...this.joins.map((j) => j.sql),
-          ...(group.join ? [group.join] : []),
-        ];
-        if (conditions.length > 0) lines.push(`WHERE ${conditions.join('\n  AND ')}`);
-        lines.push(`ORDER BY ${order}`, `LIMIT ${needed})`);
-        return lines.join('\n');
-      };
+      const lines = [
+        `SELECT ${this.rootId}, row_number() OVER (ORDER BY ${order}) AS n`,
+        `FROM ${this.root.table} ${this.root.alias}`,
+        ...this.joins.map((j) => j.sql),
+        ...(group.join ? [group.join] : []),
+      ];
+      if (conditions.length > 0) lines.push(`WHERE ${conditions.join('\n  AND ')}`);
+      lines.push(`ORDER BY ${order}`, `LIMIT ${needed}`);
       // A later group only runs when the previous ones did not fill the page. The condition
       // sits above the group's query, so that an unneeded group is never computed: inside
       // it, it could land below a Gather, which would start its parallel workers anyway.
-      const name = index > 0 ? `g${index}q` : `g${index}`;
-      const walk = hashable ? group.walk : undefined;
-      const body = walk ? this.walkedGroup(name, walk, order, conditions, neededCount, needed, joined) : [joined(name)];
-      if (index === 0) {
-        // The walk alone (its k, w and c parts) when it is tried, else the group's query.
-        first = walk
-          ? [
-              `WITH ${body.slice(0, 3).join(',\n')}`,
-              `SELECT ${id}, (SELECT complete FROM ${name}c) AS complete FROM ${name}w ORDER BY n ${page}`,
-            ]
-          : [`WITH ${body.join(',\n')}`, `SELECT ${id}, TRUE AS complete FROM ${name} ORDER BY n ${page}`];
-        return body;
-      }
+      if (index === 0) return { group, order, conditions, ctes: [`g0 AS MATERIALIZED (${lines.join('\n')})`] };
       const before = split.groups.slice(0, index).map((_, i) => `(SELECT count(*) FROM g${i})`);
-      return [...body, `g${index} AS MATERIALIZED (SELECT ${id}, n FROM ${name} WHERE ${before.join(' + ')} < ${needed})`];
+      const ctes = [
+        `g${index}q AS MATERIALIZED (${lines.join('\n')})`,
+        `g${index} AS MATERIALIZED (SELECT ${id}, n FROM g${index}q WHERE ${before.join(' + ')} < ${needed})`,
+      ];
+      return { group, order, conditions, ctes };
     });
     const union = split.groups.map((_, i) => `SELECT ${id}, ${i} AS g, n FROM g${i}`).join('\nUNION ALL ');
-    const sql = [`WITH ${ctes.join(',\n')}`, `SELECT s.${id} FROM (${union}) s`, `ORDER BY s.g, s.n`, page].join('\n');
-    return { sql, params: this.params, firstGroup: { ...withOwnParams(first.join('\n'), this.params), rows: maxResults + 1 } };
+    const sql = [`WITH ${groups.flatMap((g) => g.ctes).join(',\n')}`, `SELECT s.${id} FROM (${union}) s`, `ORDER BY s.g, s.n`, page].join('\n');
+    const first = groups[0];
+    const walk = this.joins.some((j) => j.semi?.index === 'hash') ? first?.group.walk : undefined;
+    if (!first || !walk) return { sql, params: this.params };
+    // The walk is tried first, alone: its rows are the page when it proves itself complete and fills it.
+    const walked = this.walkedGroup(walk, first.order, first.conditions, neededCount, needed);
+    const firstSql = `WITH ${walked.join(',\n')}\nSELECT ${id} FROM g0w WHERE (SELECT complete FROM g0c) ORDER BY n ${page}`;
+    return { ...withOwnParams(sql, this.params), firstGroup: { ...withOwnParams(firstSql, this.params), rows: maxResults + 1 } };
   }
 
   /**
-   * A group tried first by walking its order key's index (`<name>w`): at most
+   * The first group by walking its order key's index (`g0w`): at most
    * WALK_ENTRIES_PER_ROW entries per needed row, in order, each tested against
    * the `hash` conditions with a hash of their matching owners (built once,
    * from an index, when there are at most MAX_HASHED_OWNERS of them) instead
@@ -241,22 +224,16 @@ export class QueryBuilder {
    * entries that pass. PostgreSQL cannot plan this itself: its hash joins
    * lose the walk's order, so a moderately selective filter costs either a
    * probe per walked entry or a sort of every match.
-   * `<name>k` counts (up to a cap) the matches of the indexed conditions;
-   * with a very selective one the walk is skipped (never computed). The walk's rows are the
-   * group's when they provably are (`<name>c`): it filled the page and every
-   * index entry up to its last value was walked, or it walked the whole
-   * index. Otherwise (selective filters, other experiments' runs) the group
-   * is the joined query (`<name>j`), planned as PostgreSQL sees fit.
+   * `g0k` counts (up to a cap) the matches of the indexed conditions; with a
+   * very selective one the walk is skipped (never computed). The walk's rows
+   * are the group's when they provably are (`g0c`): it filled the page and
+   * every index entry up to its last value was walked, or it walked the whole
+   * index. Otherwise (selective filters, other experiments' runs, fewer
+   * matches than the page) the search runs as the joined statement, planned
+   * as PostgreSQL sees fit (see buildSplit).
    */
-  private walkedGroup(
-    name: string,
-    walk: IndexWalk,
-    order: string,
-    conditions: readonly string[],
-    neededCount: number,
-    needed: string,
-    joined: (name: string) => string,
-  ): string[] {
+  private walkedGroup(walk: IndexWalk, order: string, conditions: readonly string[], neededCount: number, needed: string): string[] {
+    const name = 'g0';
     const entries = neededCount * WALK_ENTRIES_PER_ROW;
     const bound = this.bind(entries, 'bigint');
     const selective = this.bind(neededCount * SELECTIVE_MATCHES_PER_ROW, 'bigint');
@@ -308,9 +285,6 @@ export class QueryBuilder {
       walked,
       `${name}c AS MATERIALIZED (SELECT CASE WHEN NOT (SELECT walk FROM ${name}k) THEN false` +
         ` WHEN (SELECT count(*) FROM ${name}w) = ${needed} THEN ${upTo(` AND w.${value} ${last}`)} ELSE ${upTo('')} END AS complete)`,
-      joined(`${name}j`),
-      `${name} AS MATERIALIZED (SELECT ${this.root.idColumn}, n FROM ${name}w WHERE (SELECT complete FROM ${name}c)` +
-        `\nUNION ALL SELECT ${this.root.idColumn}, n FROM ${name}j WHERE NOT (SELECT complete FROM ${name}c))`,
     ];
   }
 }
