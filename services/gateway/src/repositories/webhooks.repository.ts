@@ -66,6 +66,8 @@ export interface AttemptResult {
 
 const WEBHOOK_COLUMNS = `id, api, name, description, url, events, model_name, status, secret_enc, authorization_enc,
   enable_ssl_verification, creator, created_at, updated_at`;
+/** Webhooks that receive an event of time $1. */
+const ACTIVE_AT = `status = 'ACTIVE' AND created_at <= $1`;
 const DELIVERY_COLUMNS = `id, webhook_id, event_id, event_type, body, status, attempts, attempt_limit, next_attempt_at,
   created_at, delivered_at, last_status, last_error`;
 
@@ -133,7 +135,7 @@ export class WebhooksRepository {
   /** Webhooks that take events (ACTIVE) and existed when the event happened, in the consumer's transaction. */
   async activeAt(manager: EntityManager, at: Date): Promise<WebhookRow[]> {
     return manager.query<WebhookRow[]>(
-      `SELECT ${WEBHOOK_COLUMNS} FROM gateway.webhooks WHERE status = 'ACTIVE' AND created_at <= $1`,
+      `SELECT ${WEBHOOK_COLUMNS} FROM gateway.webhooks WHERE ${ACTIVE_AT}`,
       [at],
     );
   }
@@ -141,7 +143,7 @@ export class WebhooksRepository {
   /** Whether any webhook was active at `at` (activeAt non-empty), outside a transaction. */
   async anyActiveAt(at: Date): Promise<boolean> {
     const rows = await this.db.query<unknown[]>(
-      `SELECT 1 FROM gateway.webhooks WHERE status = 'ACTIVE' AND created_at <= $1 LIMIT 1`,
+      `SELECT 1 FROM gateway.webhooks WHERE ${ACTIVE_AT} LIMIT 1`,
       [at],
     );
     return rows.length > 0;

@@ -59,7 +59,8 @@ type SqlCast = 'bigint' | 'numeric' | 'double precision' | 'text';
 /**
  * One group of a split ordering: rows of the group are those of the query
  * plus `join`/`where`; `orderTerms` replace the split key's terms inside it.
- * With `walk`, the group is first tried by walking that index (see buildSplit).
+ * With `walk` (the first group only), the group is first tried by walking that index, as a
+ * statement of its own (see buildSplit).
  */
 export interface OrderGroup {
   join?: string;
