@@ -379,11 +379,11 @@ export class RunsRepository {
   }
 
   /**
-   * Runs a compiled search (first column: the run id), in its order. JIT and
+   * The run ids of a compiled search's page, in its order: the first group's
+   * walk alone when it settles the page, else the whole statement. JIT and
    * parallel workers are off for Cairn's sessions (@cairn/persistence
    * data-source.ts): a search plans alternatives it may never run.
    */
-  /** The ids of a search page: the first group's walk when it settles the page, else the whole search. */
   async searchRunIds(m: EntityManager, query: SearchQuery): Promise<string[]> {
     const first = query.firstGroup;
     if (first) {
