@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Where PostgreSQL's CPU goes when Cairn stores a 1000-metric log-batch (10 keys × 100 steps, the
+# ingest benchmark's request). On a fresh database migrated by `cairn migrate`, one connection runs
+# BENCH_PG_INGEST_STATEMENTS statements per variant and reads its backend's CPU time from /proc:
+#   parse     the column array literals parsed and unnested, nothing stored;
+#   heap      + rows inserted into a copy of tracking.metrics without its index;
+#   indexed   + the copy with tracking.metrics' indexes (the unique metrics_identity);
+#   int-key   the same, with the metric key as an int id instead of text, in the table and its unique
+#             index (what a key dictionary would cost; not Cairn's schema);
+#   hot-path  MetricsRepository.appendToActiveRun itself (history + latest_metrics upsert + run check).
+#   bash bench/pg-ingest-cost.sh        (needs the local stack's PostgreSQL: bash deploy/local/stack.sh up)
+# Knobs: BENCH_PG_URL (server, default the stack's), BENCH_PG_INGEST_STATEMENTS=400, BENCH_DIST=<build>
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+# shellcheck source=lib.sh
+source bench/lib.sh
+WORK=$(mktemp -d /tmp/cairn-pg-ingest.XXXX)
+SERVER=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:55432}
+DB=cairn_pg_ingest_cost
+trap 'rm -rf "$WORK"; psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+if [[ -n ${BENCH_DIST:-} ]]; then
+  DIST=$(cd "$BENCH_DIST" && pwd)
+else
+  DIST=$WORK/dist
+  build_cairn "$DIST" "$WORK/build.log"
+fi
+psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+# `cairn migrate` reads the whole distributed configuration (the stack's settings), then only migrates.
+(
+  set -a
+  # shellcheck disable=SC1091 # deploy/local/stack.env
+  source deploy/local/stack.env
+  CAIRN_MODE=distributed CAIRN_AUTH=off CAIRN_DATABASE_URL="$SERVER/$DB" CAIRN_LOG_LEVEL=warn node "$DIST/services/cli/src/main.js" migrate >"$WORK/migrate.log"
+)
+cat >"$WORK/cost.js" <<JS
+const fs = require('node:fs');
+const { Client } = require('pg');
+const { MetricsRepository } = require('$DIST/services/tracking/src/repositories/metrics.repository');
+const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
+(async () => {
+  const c = new Client({ connectionString: '$SERVER/$DB' });
+  await c.connect();
+  const pid = (await c.query('SELECT pg_backend_pid() AS p')).rows[0].p;
+  const cpuMs = () => {
+    const f = fs.readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  };
+  await c.query("INSERT INTO tracking.experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (424242, 'ingest-cost', 'x', 'active', 0, 0)");
+  await c.query('CREATE TABLE public.heap (LIKE tracking.metrics INCLUDING DEFAULTS)');
+  await c.query('CREATE TABLE public.indexed (LIKE tracking.metrics INCLUDING ALL)');
+  await c.query('CREATE TABLE public.int_key (run_key bigint NOT NULL, key_id int NOT NULL, step bigint NOT NULL, timestamp bigint NOT NULL, value float8 NOT NULL, is_nan bool NOT NULL)');
+  await c.query('CREATE UNIQUE INDEX ON public.int_key (run_key, key_id, step, timestamp, value, is_nan)');
+  let batch = 0;
+  const rows = () => {
+    const ts = Date.now();
+    const out = [];
+    for (let j = 0; j < 1000; j++) {
+      const step = batch * 100 + Math.floor(j / 10);
+      out.push({ key: 'm' + (j % 10), value: Math.sin(step + j), timestamp: ts, step, is_nan: false, model_id: null, dataset_name: null, dataset_digest: null });
+    }
+    batch++;
+    return out;
+  };
+  const literals = (ms) => [
+    '{' + ms.map((m) => '"' + m.key + '"').join(',') + '}',
+    '{' + ms.map((m) => m.step).join(',') + '}',
+    '{' + ms.map((m) => m.timestamp).join(',') + '}',
+    '{' + ms.map((m) => m.value).join(',') + '}',
+    '{' + ms.map(() => 'f').join(',') + '}',
+  ];
+  const unnest = 'unnest(\$2::text[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key, step, ts, value, is_nan)';
+  const into = (table) => 'INSERT INTO ' + table + ' (run_key, key, step, timestamp, value, is_nan) SELECT \$1, u.key, u.step, u.ts, u.value, u.is_nan FROM ' + unnest;
+  const manager = { query: (sql, params) => c.query(sql, params).then((r) => r.rows) };
+  const repo = new MetricsRepository();
+  const variants = {
+    parse: (ms) => c.query('SELECT count(*) FROM ' + unnest + ' WHERE \$1::bigint IS NOT NULL', [1, ...literals(ms)]),
+    heap: (ms) => c.query(into('public.heap'), [1, ...literals(ms)]),
+    indexed: (ms) => c.query(into('public.indexed'), [1, ...literals(ms)]),
+    'int-key': (ms) => {
+      const [, ...rest] = literals(ms);
+      const ids = '{' + ms.map((m) => m.key.slice(1)).join(',') + '}';
+      return c.query(
+        'INSERT INTO public.int_key (run_key, key_id, step, timestamp, value, is_nan) SELECT \$1, u.key_id, u.step, u.ts, u.value, u.is_nan' +
+          ' FROM unnest(\$2::int[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key_id, step, ts, value, is_nan)',
+        [1, ids, ...rest],
+      );
+    },
+  };
+  for (const [name, run] of Object.entries(variants)) {
+    const batches = Array.from({ length: n + 50 }, rows);
+    for (const ms of batches.slice(0, 50)) await run(ms);
+    const c0 = cpuMs();
+    const t0 = performance.now();
+    for (const ms of batches.slice(50)) await run(ms);
+    console.log(name.padEnd(9) + ' backend CPU ' + ((cpuMs() - c0) / n).toFixed(2) + ' ms/statement, wall ' + ((performance.now() - t0) / n).toFixed(2) + ' ms');
+  }
+  const run = (await c.query("INSERT INTO tracking.runs (run_uuid, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri) SELECT md5(random()::text), experiment_id, 'r', 'u', 'RUNNING', 0, 'active', 'x' FROM tracking.experiments WHERE name = 'ingest-cost' RETURNING run_uuid")).rows[0].run_uuid;
+  const hot = async (ms) => {
+    const latest = ms.slice(-10).map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
+    if (!(await repo.appendToActiveRun(manager, run, ms, latest, 'append'))) throw new Error('run not active');
+  };
+  const batches = Array.from({ length: n + 50 }, rows);
+  for (const ms of batches.slice(0, 50)) await hot(ms);
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  for (const ms of batches.slice(50)) await hot(ms);
+  console.log('hot-path  backend CPU ' + ((cpuMs() - c0) / n).toFixed(2) + ' ms/statement, wall ' + ((performance.now() - t0) / n).toFixed(2) + ' ms');
+  await c.end();
+})().catch((e) => { console.error(e); process.exit(1); });
+JS
+NODE_PATH="$ROOT/node_modules" node "$WORK/cost.js"
