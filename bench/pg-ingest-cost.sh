@@ -18,11 +18,14 @@ source bench/lib.sh
 WORK=$(mktemp -d /tmp/cairn-pg-ingest.XXXX)
 SERVER=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:55432}
 DB=cairn_pg_ingest_cost
-trap 'rm -rf "$WORK"; psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+OWN_DIST=
+trap 'rm -rf "$WORK" $OWN_DIST; psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
 if [[ -n ${BENCH_DIST:-} ]]; then
   DIST=$(cd "$BENCH_DIST" && pwd)
 else
-  DIST=$WORK/dist
+  # Inside the repository (dist/.bench, like bench/run.sh), so the build resolves node_modules and proto/.
+  OWN_DIST=$ROOT/dist/.bench/pg-ingest-cost-$$
+  DIST=$OWN_DIST
   build_cairn "$DIST" "$WORK/build.log"
 fi
 psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
@@ -37,6 +40,7 @@ cat >"$WORK/cost.js" <<JS
 const fs = require('node:fs');
 const { Client } = require('pg');
 const { MetricsRepository } = require('$DIST/services/tracking/src/repositories/metrics.repository');
+const { pgBoolArray, pgNumberArray, pgTextArray } = require('$DIST/libs/persistence/src/pg-array');
 const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
 (async () => {
   const c = new Client({ connectionString: '$SERVER/$DB' });
@@ -62,12 +66,13 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
     batch++;
     return out;
   };
+  // The array literals the hot path sends (libs/persistence pg-array).
   const literals = (ms) => [
-    '{' + ms.map((m) => '"' + m.key + '"').join(',') + '}',
-    '{' + ms.map((m) => m.step).join(',') + '}',
-    '{' + ms.map((m) => m.timestamp).join(',') + '}',
-    '{' + ms.map((m) => m.value).join(',') + '}',
-    '{' + ms.map(() => 'f').join(',') + '}',
+    pgTextArray(ms.map((m) => m.key)),
+    pgNumberArray(ms.map((m) => m.step)),
+    pgNumberArray(ms.map((m) => m.timestamp)),
+    pgNumberArray(ms.map((m) => m.value)),
+    pgBoolArray(ms.map((m) => m.is_nan)),
   ];
   const unnest = 'unnest(\$2::text[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key, step, ts, value, is_nan)';
   const into = (table) => 'INSERT INTO ' + table + ' (run_key, key, step, timestamp, value, is_nan) SELECT \$1, u.key, u.step, u.ts, u.value, u.is_nan FROM ' + unnest;
@@ -79,7 +84,7 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
     indexed: (ms) => c.query(into('public.indexed'), [1, ...literals(ms)]),
     'int-key': (ms) => {
       const [, ...rest] = literals(ms);
-      const ids = '{' + ms.map((m) => m.key.slice(1)).join(',') + '}';
+      const ids = pgNumberArray(ms.map((m) => Number(m.key.slice(1))));
       return c.query(
         'INSERT INTO public.int_key (run_key, key_id, step, timestamp, value, is_nan) SELECT \$1, u.key_id, u.step, u.ts, u.value, u.is_nan' +
           ' FROM unnest(\$2::int[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key_id, step, ts, value, is_nan)',
