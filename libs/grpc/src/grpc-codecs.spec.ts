@@ -78,7 +78,7 @@ describe('serverPackageDefinition', () => {
     expect(method(served, 'cairn.registry.v1.RegistryService', 'DeleteRegisteredModel').responseSerialize({}).length).toBe(0);
   });
 
-  it('leaves requests and response decoding to proto-loader', () => {
+  it('leaves request decoding to proto-loader', () => {
     const before = method(reference, 'cairn.registry.v1.RegistryService', 'SearchRegisteredModels');
     const after = method(served, 'cairn.registry.v1.RegistryService', 'SearchRegisteredModels');
     const request = { filter: "name = 'a'", max_results: 5, order_by: ['name'] };
@@ -110,10 +110,34 @@ describe('clientPackageDefinition', () => {
     expect(() => receivedResponse({ registered_model: {} })).toThrow(CairnError);
   });
 
-  it('leaves requests to proto-loader', () => {
-    const request = { name: 'm' };
-    expect(method(client, service, 'GetRegisteredModel').requestSerialize(request)).toEqual(
-      method(reference, service, 'GetRegisteredModel').requestSerialize(request),
-    );
+  it('encodes requests so that the server decodes what proto-loader encoded', () => {
+    const decodedBoth = (svc: string, name: string, request: unknown): [unknown, unknown] => {
+      const before = method(reference, svc, name);
+      const after = method(client, svc, name);
+      return [before.requestDeserialize(before.requestSerialize(request)), before.requestDeserialize(after.requestSerialize(request))];
+    };
+    const cases: [string, string, unknown][] = [
+      [service, 'GetRegisteredModel', { name: 'm' }],
+      [service, 'SearchModelVersions', { filter: "tags.a = 'b'", max_results: 5, order_by: ['name', 'version_number DESC'], page_token: undefined }],
+      [
+        'cairn.tracking.v1.TrackingService',
+        'LogBatch',
+        {
+          run_id: 'r',
+          metrics: [
+            { key: 'nan', value: NaN, timestamp: 2 ** 53 - 1, step: -5, model_id: undefined, dataset_name: null },
+            { key: 'ü✓', value: -Infinity, timestamp: 0, step: 0, model_id: 'm-1', dataset_name: 'd', dataset_digest: 'x' },
+          ],
+          params: [{ key: 'p', value: '' }],
+          tags: [],
+        },
+      ],
+      ['cairn.tracking.v1.TrackingService', 'UpdateRun', { run_id: 'r', status: 'FINISHED', end_time: 7, run_name: '' }],
+      ['grpc.health.v1.Health', 'Check', { service: '' }],
+    ];
+    for (const [svc, name, request] of cases) {
+      const [before, after] = decodedBoth(svc, name, request);
+      expect(after).toEqual(before);
+    }
   });
 });

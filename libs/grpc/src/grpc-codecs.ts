@@ -5,9 +5,10 @@ import { artifacts, CairnError, health, PROTO_LOADER_OPTIONS, registry, tracking
 /**
  * How Cairn's gRPC messages are (de)serialised, set up once per server and
  * client from proto-loader's package definition:
- *  - servers encode responses with the generated (ts-proto) code;
+ *  - messages are encoded with the generated (ts-proto) code: servers'
+ *    responses and clients' requests;
  *  - clients decode responses where the caller awaits them (ReceivedMessage);
- *  - everything else is proto-loader's codec.
+ *  - servers decode requests with proto-loader.
  */
 
 type Method = MethodDefinition<unknown, unknown>;
@@ -28,13 +29,31 @@ function isGeneratedCodec(value: unknown): value is GeneratedCodec {
   return typeof v?.encode === 'function' && typeof v.fromPartial === 'function';
 }
 
-/** The generated codec of a method's response type (a message of the service's own package). */
-function responseCodec(method: Method): GeneratedCodec {
+/** The generated codec of a method's request or response type (a message of the service's own package). */
+function generatedCodec(method: Method, side: 'request' | 'response'): GeneratedCodec {
   const pkg = method.path.slice(1, method.path.lastIndexOf('.'));
-  const name = (method.responseType.type as { name?: string }).name ?? '';
+  const type = side === 'request' ? method.requestType : method.responseType;
+  const name = (type.type as { name?: string }).name ?? '';
   const codec = GENERATED.get(pkg)?.[name];
-  if (!isGeneratedCodec(codec)) throw new Error(`no generated codec for ${pkg}.${name} (response of ${method.path})`);
+  if (!isGeneratedCodec(codec)) throw new Error(`no generated codec for ${pkg}.${name} (${side} of ${method.path})`);
   return codec;
+}
+
+/**
+ * A serialiser with the generated code. proto-loader serialises as
+ * `fromObject` (a full copy as protobuf.js message objects) and then
+ * protobuf.js' encoder, which allocates an operation object per field; the
+ * generated `encode` writes the fields straight into a byte buffer, in about
+ * half the time and with a fraction of the garbage. `fromPartial` first gives
+ * the encoder what `fromObject` gave protobuf.js: absent and null fields as
+ * their defaults (optional ones stay unset), so the receiver decodes what it
+ * always did.
+ */
+function generatedSerialize(codec: GeneratedCodec): (value: unknown) => Buffer {
+  return (value) => {
+    const bytes = codec.encode(codec.fromPartial(value as never) as never).finish();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
 }
 
 /** proto-loader's definition of the files, with `adapt` applied to every method of every service. */
@@ -48,24 +67,14 @@ function packageDefinition(protoFiles: readonly string[], adapt: (method: Method
 }
 
 /**
- * The package definition a gRPC server serves. Responses are the large
- * messages (search pages), and proto-loader serialises them as `fromObject`
- * (a full copy as protobuf.js message objects) and then protobuf.js' encoder,
- * which allocates an operation object per field; the generated `encode`
- * writes the fields straight into a byte buffer, in about half the time and
- * with a fraction of the garbage. `fromPartial` first gives the encoder what
- * `fromObject` gave protobuf.js: absent and null fields as their defaults
- * (optional ones stay unset), so a handler's response reaches the client as
- * before. Requests are decoded by proto-loader: handlers are written against
- * its objects (defaults filled in, absent message fields null).
+ * The package definition a gRPC server serves: responses (the large messages
+ * of search pages) encoded by generatedSerialize. Requests are decoded by
+ * proto-loader: handlers are written against its objects (defaults filled
+ * in, absent message fields null).
  */
 export function serverPackageDefinition(protoFiles: readonly string[]): PackageDefinition {
   return packageDefinition(protoFiles, (method) => {
-    const codec = responseCodec(method);
-    method.responseSerialize = (value: unknown): Buffer => {
-      const bytes = codec.encode(codec.fromPartial(value as never) as never).finish();
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    };
+    method.responseSerialize = generatedSerialize(generatedCodec(method, 'response'));
   });
 }
 
@@ -96,9 +105,15 @@ export class ReceivedMessage {
   }
 }
 
-/** The package definition of a gRPC client: responses arrive as ReceivedMessage (decode with receivedResponse). */
+/**
+ * The package definition of a gRPC client: requests encoded by
+ * generatedSerialize (a log-batch's 1000 metrics cost the gateway about 1 MB
+ * of garbage through proto-loader, 0.1 MB through the generated code);
+ * responses arrive as ReceivedMessage (decode with receivedResponse).
+ */
 export function clientPackageDefinition(protoFiles: readonly string[]): PackageDefinition {
   return packageDefinition(protoFiles, (method) => {
+    method.requestSerialize = generatedSerialize(generatedCodec(method, 'request'));
     const deserialize = method.responseDeserialize;
     method.responseDeserialize = (bytes: Buffer): ReceivedMessage => new ReceivedMessage(bytes, deserialize);
   });

@@ -8,6 +8,7 @@ import {
   JsonRun,
   jsonRun,
   logBatchBody,
+  logBatchCanonicalBody,
   logInputsBody,
   logMetricBody,
   logOutputsBody,
@@ -122,7 +123,7 @@ export class RunsController {
         `Batched logging API requests must be at most ${MAX_BATCH_LOG_REQUEST_BYTES} bytes, got a request of size ${size}.`,
       );
     }
-    const request = parseRequest(logBatchBody, body ?? {});
+    const request = parseRequest(logBatchBody, body ?? {}, logBatchCanonicalBody);
     return this.tracking.call('logBatch', {
       run_id: runIdOf(request),
       metrics: (request.metrics ?? []).map(toMetricMessage),

@@ -50,6 +50,17 @@ const metric = z.object({
   dataset_digest: z.string().optional(),
 });
 
+/** `metric` in canonical JSON only (see parseRequest): JSON numbers; z.int() is a safe integer. */
+const canonicalMetric = z.object({
+  key: z.string(),
+  value: z.number(),
+  timestamp: z.int(),
+  step: z.int().optional(),
+  model_id: z.string().optional(),
+  dataset_name: z.string().optional(),
+  dataset_digest: z.string().optional(),
+});
+
 export const logMetricBody = metric.extend(runRef);
 
 export const logParamBody = z.object({ ...runRef, key: z.string(), value: z.string().default('') });
@@ -64,6 +75,9 @@ export const logBatchBody = z.object({
   params: z.array(tag).optional(),
   tags: z.array(tag).optional(),
 });
+
+/** logBatchBody in canonical JSON only: the log-batch controller's fast path (see parseRequest). */
+export const logBatchCanonicalBody = logBatchBody.extend({ metrics: z.array(canonicalMetric).optional() });
 
 const dataset = z.object({
   name: z.string(),

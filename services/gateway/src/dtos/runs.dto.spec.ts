@@ -1,0 +1,78 @@
+import { CairnError } from '@cairn/contracts';
+import { parseRequest } from '../http/request-parsing';
+import { logBatchBody, logBatchCanonicalBody } from './runs.dto';
+
+/** What parseRequest answers: the message, or the error's code and wording. */
+function outcome(run: () => unknown): unknown {
+  try {
+    return { ok: run() };
+  } catch (err) {
+    if (!(err instanceof CairnError)) throw err;
+    return { code: err.code, message: err.message };
+  }
+}
+
+/** Deterministic pseudo-random numbers (a linear congruential generator). */
+function randomSource(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/** Field values in every form a client may send: canonical JSON, protobuf JSON strings, and wrong ones. */
+const VALUES: unknown[] = [
+  0, -0, 1, -7, 1.5, 2 ** 53 - 1, 2 ** 53, -(2 ** 53), 1e300, '12', ' 12 ', '-3', '1.5', 'NaN', 'Infinity', '-Infinity', 'x', '',
+  null, true, [], {}, undefined,
+];
+
+describe('log-batch canonical fast path', () => {
+  const random = randomSource(42);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const metric = (): Record<string, unknown> => {
+    const m: Record<string, unknown> = { key: random() < 0.95 ? `m${Math.floor(random() * 5)}` : pick(VALUES) };
+    for (const field of ['value', 'timestamp', 'step']) {
+      const v = random() < 0.8 ? Math.floor(random() * 1000) * (random() < 0.5 ? 1 : 0.25) : pick(VALUES);
+      if (v !== undefined) m[field] = v;
+    }
+    if (random() < 0.2) m.model_id = random() < 0.9 ? 'm-1' : pick(VALUES);
+    if (random() < 0.1) m.extra = 'ignored';
+    return m;
+  };
+  const batch = (): Record<string, unknown> => ({
+    run_id: random() < 0.95 ? 'r1' : pick(VALUES),
+    metrics: Array.from({ length: Math.floor(random() * 4) }, metric),
+    ...(random() < 0.3 ? { params: [{ key: 'p', value: random() < 0.9 ? 'v' : pick(VALUES) }] } : {}),
+    ...(random() < 0.3 ? { tags: [{ key: 't' }] } : {}),
+  });
+
+  it('answers every message exactly as the full schema does', () => {
+    let fast = 0;
+    for (let i = 0; i < 3000; i++) {
+      const input = batch();
+      if (logBatchCanonicalBody.safeParse(input).success) fast++;
+      expect(outcome(() => parseRequest(logBatchBody, input, logBatchCanonicalBody))).toEqual(
+        outcome(() => parseRequest(logBatchBody, input)),
+      );
+    }
+    // Both paths were taken.
+    expect(fast).toBeGreaterThan(300);
+    expect(fast).toBeLessThan(2700);
+  });
+
+  it('leaves protobuf JSON forms and out-of-range numbers to the full schema', () => {
+    const refused = [
+      { value: 'NaN', timestamp: 1 },
+      { value: 1, timestamp: '5' },
+      { value: 1, timestamp: 2 ** 53 },
+      { value: 1, timestamp: 1, step: 0.5 },
+      { value: 1, timestamp: 1, step: null },
+    ];
+    for (const m of refused) {
+      expect(logBatchCanonicalBody.safeParse({ run_id: 'r', metrics: [{ key: 'k', ...m }] }).success).toBe(false);
+    }
+    expect(parseRequest(logBatchBody, { run_id: 'r', metrics: [{ key: 'k', value: 'NaN', timestamp: '5' }] }, logBatchCanonicalBody))
+      .toMatchObject({ metrics: [{ key: 'k', value: Number.NaN, timestamp: 5 }] });
+  });
+});
