@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { request } from 'undici';
 import { MlflowApi } from './http';
 import { historyBulkInterval, HistoryResponse, ingest, searchRuns, SearchResponse, sequential } from './phases';
 import { HISTORY_METRIC_KEY, HISTORY_RUN_ID, seed, SeedShape } from './seed';
@@ -87,8 +88,9 @@ function machine() {
 async function versions(apis: Record<System, MlflowApi>) {
   const text = async (url: string) => {
     try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      return r.ok ? (await r.text()).trim() : `HTTP ${r.status}`;
+      const r = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 });
+      const body = (await r.body.text()).trim();
+      return r.statusCode === 200 ? body : `HTTP ${r.statusCode}`;
     } catch (err) {
       return String(err);
     }

@@ -195,7 +195,7 @@ async function main(): Promise<void> {
     mlflow: { version: '3.17.2', workers: Number(env('BENCH_MLFLOW_WORKERS', '4')) },
     data: { models: MODELS, versions_per_model: VERSIONS, tags_per_model: 5, tags_per_version: 5 },
     filters: { search_registered_models: MODEL_FILTER, search_model_versions: VERSION_FILTER },
-    method: `${WARMUP} warm-up requests (at least ${WARMUP_SECONDS} s of them) + ${REQUESTS} sequential timed GETs per query and system, max_results=100, keep-alive fetch`,
+    method: `${WARMUP} warm-up requests (at least ${WARMUP_SECONDS} s of them) + ${REQUESTS} sequential timed GETs per query and system, max_results=100, keep-alive undici request`,
     seed_seconds: seedSeconds,
     same_results: !mismatch,
     results,
