@@ -7,6 +7,9 @@
 #   indexed   + the copy with tracking.metrics' indexes (the unique metrics_identity);
 #   int-key   the same, with the metric key as an int id instead of text, in the table and its unique
 #             index (what a key dictionary would cost; not Cairn's schema);
+#   chunked   the same rows stored as one row per key and batch (arrays of steps, timestamps, values,
+#             NaN flags; indexed on run, key, first step): what a chunked series store would cost
+#             (not Cairn's schema);
 #   hot-path  MetricsRepository.appendToActiveRun itself (history + latest_metrics upsert + run check).
 #   bash bench/pg-ingest-cost.sh        (needs the local stack's PostgreSQL: bash deploy/local/stack.sh up)
 # Knobs: BENCH_PG_URL (server, default the stack's), BENCH_PG_INGEST_STATEMENTS=400, BENCH_DIST=<build>
@@ -55,6 +58,8 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
   await c.query('CREATE TABLE public.indexed (LIKE tracking.metrics INCLUDING ALL)');
   await c.query('CREATE TABLE public.int_key (run_key bigint NOT NULL, key_id int NOT NULL, step bigint NOT NULL, timestamp bigint NOT NULL, value float8 NOT NULL, is_nan bool NOT NULL)');
   await c.query('CREATE UNIQUE INDEX ON public.int_key (run_key, key_id, step, timestamp, value, is_nan)');
+  await c.query('CREATE TABLE public.chunks (run_key bigint NOT NULL, key text NOT NULL, first_step bigint NOT NULL, last_step bigint NOT NULL, n int NOT NULL, steps bigint[] NOT NULL, timestamps bigint[] NOT NULL, vals float8[] NOT NULL, nans bool[] NOT NULL)');
+  await c.query('CREATE INDEX ON public.chunks (run_key, key, first_step)');
   let batch = 0;
   const rows = () => {
     const ts = Date.now();
@@ -92,6 +97,13 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
         [1, ids, ...rest],
       );
     },
+    chunked: (ms) =>
+      c.query(
+        'INSERT INTO public.chunks (run_key, key, first_step, last_step, n, steps, timestamps, vals, nans)' +
+          ' SELECT \$1, u.key, min(u.step), max(u.step), count(*), array_agg(u.step ORDER BY u.step, u.ts), array_agg(u.ts ORDER BY u.step, u.ts),' +
+          ' array_agg(u.value ORDER BY u.step, u.ts), array_agg(u.is_nan ORDER BY u.step, u.ts) FROM ' + unnest + ' GROUP BY u.key',
+        [1, ...literals(ms)],
+      ),
     'hot-path': async (ms) => {
       const latest = ms.slice(-10).map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
       if (!(await repo.appendToActiveRun(manager, runId, ms, latest, 'append'))) throw new Error('run not active');
