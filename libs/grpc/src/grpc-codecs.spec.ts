@@ -140,4 +140,12 @@ describe('clientPackageDefinition', () => {
       expect(after).toEqual(before);
     }
   });
+
+  it('coerces what the generated code refuses as proto-loader does (a fraction in an int64), instead of failing', () => {
+    const request = { run_id: 'r', status: 'FINISHED', end_time: 7.9, run_name: '' };
+    const before = method(reference, 'cairn.tracking.v1.TrackingService', 'UpdateRun');
+    const after = method(client, 'cairn.tracking.v1.TrackingService', 'UpdateRun');
+    expect(after.requestSerialize(request)).toEqual(before.requestSerialize(request));
+    expect(before.requestDeserialize(after.requestSerialize(request))).toMatchObject({ end_time: 7 });
+  });
 });

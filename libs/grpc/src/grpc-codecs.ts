@@ -40,18 +40,25 @@ function generatedCodec(method: Method, side: 'request' | 'response'): Generated
 }
 
 /**
- * A serialiser with the generated code. proto-loader serialises as
- * `fromObject` (a full copy as protobuf.js message objects) and then
- * protobuf.js' encoder, which allocates an operation object per field; the
- * generated `encode` writes the fields straight into a byte buffer, in about
- * half the time and with a fraction of the garbage. `fromPartial` first gives
- * the encoder what `fromObject` gave protobuf.js: absent and null fields as
- * their defaults (optional ones stay unset), so the receiver decodes what it
- * always did.
+ * A serialiser with the generated code, in place of proto-loader's
+ * `original`. proto-loader serialises as `fromObject` (a full copy as
+ * protobuf.js message objects) and then protobuf.js' encoder, which allocates
+ * an operation object per field; the generated `encode` writes the fields
+ * straight into a byte buffer, in about half the time and with a fraction of
+ * the garbage. `fromPartial` first gives the encoder what `fromObject` gave
+ * protobuf.js: absent and null fields as their defaults (optional ones stay
+ * unset), so the receiver decodes what it always did. A value the generated
+ * code refuses (a fraction or NaN in an int64 field) goes through `original`,
+ * which coerces it as it always did, instead of failing the call.
  */
-function generatedSerialize(codec: GeneratedCodec): (value: unknown) => Buffer {
+function generatedSerialize(codec: GeneratedCodec, original: (value: unknown) => Buffer): (value: unknown) => Buffer {
   return (value) => {
-    const bytes = codec.encode(codec.fromPartial(value as never) as never).finish();
+    let bytes: Uint8Array;
+    try {
+      bytes = codec.encode(codec.fromPartial(value as never) as never).finish();
+    } catch {
+      return original(value);
+    }
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
 }
@@ -74,7 +81,7 @@ function packageDefinition(protoFiles: readonly string[], adapt: (method: Method
  */
 export function serverPackageDefinition(protoFiles: readonly string[]): PackageDefinition {
   return packageDefinition(protoFiles, (method) => {
-    method.responseSerialize = generatedSerialize(generatedCodec(method, 'response'));
+    method.responseSerialize = generatedSerialize(generatedCodec(method, 'response'), method.responseSerialize);
   });
 }
 
@@ -113,7 +120,7 @@ export class ReceivedMessage {
  */
 export function clientPackageDefinition(protoFiles: readonly string[]): PackageDefinition {
   return packageDefinition(protoFiles, (method) => {
-    method.requestSerialize = generatedSerialize(generatedCodec(method, 'request'));
+    method.requestSerialize = generatedSerialize(generatedCodec(method, 'request'), method.requestSerialize);
     const deserialize = method.responseDeserialize;
     method.responseDeserialize = (bytes: Buffer): ReceivedMessage => new ReceivedMessage(bytes, deserialize);
   });
