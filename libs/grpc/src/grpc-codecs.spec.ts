@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { loadSync, PackageDefinition } from '@grpc/proto-loader';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { CairnError, GRPC_PACKAGES, HEALTH_PACKAGE, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@cairn/contracts';
-import { clientPackageDefinition, ReceivedMessage, receivedResponse, serverPackageDefinition } from './grpc-codecs';
+import { clientPackageDefinition, OutgoingRequest, outgoingRequest, ReceivedMessage, receivedResponse, serverPackageDefinition } from './grpc-codecs';
 
 const FILES = [...GRPC_PACKAGES.tracking.files, ...GRPC_PACKAGES.artifacts.files, ...GRPC_PACKAGES.registry.files, ...HEALTH_PACKAGE.files].map(
   (f) => path.join(PROTO_ROOT, f),
@@ -139,6 +139,16 @@ describe('clientPackageDefinition', () => {
       const [before, after] = decodedBoth(svc, name, request);
       expect(after).toEqual(before);
     }
+  });
+
+  it('serialises an outgoingRequest as its message, once, and lets go of the message', () => {
+    const serialize = method(client, 'cairn.tracking.v1.TrackingService', 'LogBatch').requestSerialize;
+    const message = { run_id: 'r', metrics: [{ key: 'k', value: 1, timestamp: 2, step: 3 }], params: [], tags: [] };
+    const outgoing = outgoingRequest(message);
+    expect(outgoing).toBeInstanceOf(OutgoingRequest);
+    expect(serialize(outgoing)).toEqual(serialize(message));
+    expect(JSON.stringify(outgoing)).toBe('{"sent":true}');
+    expect(() => serialize(outgoing)).toThrow('gRPC request serialised twice');
   });
 
   it('coerces what the generated code refuses as proto-loader does (a fraction in an int64), instead of failing', () => {

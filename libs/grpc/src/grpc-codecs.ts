@@ -113,14 +113,46 @@ export class ReceivedMessage {
 }
 
 /**
+ * A request on its way out (see outgoingRequest): serialised once, and
+ * emptied by that, so that what the call keeps until its answer (grpc-js'
+ * and Nest's closures hold the argument) is this shell and the bytes, not the
+ * message: a log-batch's 1000 metric objects then die young instead of
+ * being copied by every scavenge while the call is in flight.
+ */
+export class OutgoingRequest {
+  private message: unknown;
+  private sent = false;
+
+  constructor(message: unknown) {
+    this.message = message;
+  }
+
+  /** The message, once (a second serialisation would send an empty one). */
+  take(): unknown {
+    if (this.sent) throw new Error('gRPC request serialised twice');
+    this.sent = true;
+    const message = this.message;
+    this.message = undefined;
+    return message;
+  }
+}
+
+/** The argument to hand a client of clientPackageDefinition in place of `message` (typed as the message). */
+export function outgoingRequest<T>(message: T): T {
+  return new OutgoingRequest(message) as unknown as T;
+}
+
+/**
  * The package definition of a gRPC client: requests encoded by
  * generatedSerialize (a log-batch's 1000 metrics cost the gateway about 1 MB
- * of garbage through proto-loader, 0.1 MB through the generated code);
- * responses arrive as ReceivedMessage (decode with receivedResponse).
+ * of garbage through proto-loader, 0.1 MB through the generated code), an
+ * OutgoingRequest's message taken out of it; responses arrive as
+ * ReceivedMessage (decode with receivedResponse).
  */
 export function clientPackageDefinition(protoFiles: readonly string[]): PackageDefinition {
   return packageDefinition(protoFiles, (method) => {
-    method.requestSerialize = generatedSerialize(generatedCodec(method, 'request'), method.requestSerialize);
+    const serialize = generatedSerialize(generatedCodec(method, 'request'), method.requestSerialize);
+    method.requestSerialize = (value: unknown): Buffer => serialize(value instanceof OutgoingRequest ? value.take() : value);
     const deserialize = method.responseDeserialize;
     method.responseDeserialize = (bytes: Buffer): ReceivedMessage => new ReceivedMessage(bytes, deserialize);
   });

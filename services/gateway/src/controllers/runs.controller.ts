@@ -26,6 +26,17 @@ import { MLFLOW_PREFIXES } from '../http/routes';
 /** MLflow's size limit of a log-batch request body. */
 const MAX_BATCH_LOG_REQUEST_BYTES = 1_000_000;
 
+/**
+ * Drops the parsed metrics from a request body once they are validated (the
+ * validated copy goes on): Nest and Fastify keep the body until the answer,
+ * and 1000 metric objects per in-flight log-batch were most of what every
+ * scavenge of the gateway copied. The body's other fields (the run id the
+ * audit log names) stay.
+ */
+function releaseMetrics(body: unknown): void {
+  if (body !== null && typeof body === 'object' && 'metrics' in body) delete (body as { metrics?: unknown }).metrics;
+}
+
 /** Runs: create/get/update/delete/restore, logging, search. Metric values leave through jsonRun (NaN/Infinity). */
 @Controller(MLFLOW_PREFIXES)
 export class RunsController {
@@ -124,6 +135,7 @@ export class RunsController {
       );
     }
     const request = parseRequest(logBatchBody, body ?? {}, logBatchCanonicalBody);
+    releaseMetrics(body);
     return this.tracking.call('logBatch', {
       run_id: runIdOf(request),
       metrics: (request.metrics ?? []).map(toMetricMessage),

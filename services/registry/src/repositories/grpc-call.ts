@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { firstValueFrom, Observable, timeout, TimeoutError } from 'rxjs';
 import { CairnError } from '@cairn/contracts';
-import { fromGrpcError, outgoingMetadata, receivedResponse } from '@cairn/grpc';
+import { fromGrpcError, outgoingMetadata, outgoingRequest, receivedResponse } from '@cairn/grpc';
 import { currentRequestId } from '@cairn/observability';
 
 /** Deadline of the registry's calls to tracking and artifacts. */
@@ -17,7 +17,8 @@ export async function callPeer<Req, Res>(
   timeoutMs = PEER_CALL_TIMEOUT_MS,
 ): Promise<Res> {
   try {
-    return receivedResponse<Res>(await firstValueFrom(method(request, outgoingMetadata(currentRequestId())).pipe(timeout(timeoutMs))));
+    const answer = firstValueFrom(method(outgoingRequest(request), outgoingMetadata(currentRequestId())).pipe(timeout(timeoutMs)));
+    return receivedResponse<Res>(await answer);
   } catch (err) {
     if (err instanceof TimeoutError) {
       throw new CairnError('TEMPORARILY_UNAVAILABLE', `no answer within ${timeoutMs} ms`);

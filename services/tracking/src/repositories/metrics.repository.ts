@@ -56,6 +56,19 @@ export interface SeriesBounds {
   n: number;
 }
 
+/**
+ * A batch's history rows as the statement's column parameters (array
+ * literals, see historyColumns), built once: what a write holds while
+ * PostgreSQL works (and again for a retry) is a few strings, not an object
+ * per row that every scavenge of the tracking service would copy.
+ */
+export interface HistoryColumns {
+  /** Rows in the batch. */
+  readonly count: number;
+  /** The 8 column parameters of historySelect. */
+  readonly params: readonly (string | null)[];
+}
+
 /** How a history write treats rows identical to stored ones: refused (23505, see insertHistory) or left out. */
 export type MetricsMode = 'append' | 'skip-existing';
 
@@ -88,14 +101,9 @@ export class MetricsRepository {
    * does, also when a concurrent request stores them first). The caller
    * removes duplicates within the batch.
    */
-  async insertHistory(
-    m: EntityManager,
-    runKey: number,
-    metrics: readonly StoredMetric[],
-    mode: MetricsMode,
-  ): Promise<void> {
-    if (metrics.length === 0) return;
-    await m.query(`INSERT INTO tracking.metrics ${historySelect('$1', 2, mode)}`, [runKey, ...historyColumns(metrics)]);
+  async insertHistory(m: EntityManager, runKey: number, history: HistoryColumns, mode: MetricsMode): Promise<void> {
+    if (history.count === 0) return;
+    await m.query(`INSERT INTO tracking.metrics ${historySelect('$1', 2, mode)}`, [runKey, ...history.params]);
   }
 
   /**
@@ -118,7 +126,7 @@ export class MetricsRepository {
   async appendToActiveRun(
     m: EntityManager,
     runId: string,
-    metrics: readonly StoredMetric[],
+    history: HistoryColumns,
     latest: readonly LatestMetric[],
     mode: MetricsMode,
   ): Promise<boolean> {
@@ -127,7 +135,7 @@ export class MetricsRepository {
        history AS (INSERT INTO tracking.metrics ${historySelect('run.run_key', 2, mode, 'run')}),
        latest AS (INSERT INTO tracking.latest_metrics AS l ${latestSelect('$1', 10, 'run')})
        SELECT run_key FROM run`,
-      [runId, ...historyColumns(metrics), ...latestColumns(latest)],
+      [runId, ...history.params, ...latestColumns(latest)],
     );
     return rows.length > 0;
   }
@@ -272,8 +280,8 @@ function historySelect(runKey: string, first: number, mode: MetricsMode, from?: 
          AS u(key, step, ts, value, is_nan, model_id, dataset_name, dataset_digest)${skipExisting}`;
 }
 
-/** The 8 column parameters of historySelect, as array literals. */
-function historyColumns(metrics: readonly StoredMetric[]): (string | null)[] {
+/** The rows of a history write as the 8 column parameters of historySelect (array literals). */
+export function historyColumns(metrics: readonly StoredMetric[]): HistoryColumns {
   const keys: string[] = [];
   const steps: number[] = [];
   const timestamps: number[] = [];
@@ -290,7 +298,7 @@ function historyColumns(metrics: readonly StoredMetric[]): (string | null)[] {
   }
   // Model/dataset links are rare: when no row has one, those columns are NULL arrays (unnest pads with NULLs).
   const column = (pick: (x: StoredMetric) => string | null) => (linked ? pgTextArray(metrics.map(pick)) : null);
-  return [
+  const params = [
     pgTextArray(keys),
     pgNumberArray(steps),
     pgNumberArray(timestamps),
@@ -300,6 +308,7 @@ function historyColumns(metrics: readonly StoredMetric[]): (string | null)[] {
     column((x) => x.dataset_name),
     column((x) => x.dataset_digest),
   ];
+  return { count: metrics.length, params };
 }
 
 /** `(columns) SELECT ... ON CONFLICT ...` of a latest_metrics upsert; the 5 columns of latestColumns are $first..$first+4. */

@@ -129,7 +129,7 @@ describe('RunsService writes', () => {
     });
     expect(runs.transaction).toHaveBeenCalledTimes(1);
     expect(runs.findRun).toHaveBeenCalledTimes(1);
-    expect(metrics.insertHistory?.mock.calls[0]?.[2]).toHaveLength(3); // exact duplicate dropped
+    expect(metrics.insertHistory?.mock.calls[0]?.[2]?.count).toBe(3); // exact duplicate dropped
     expect(metrics.upsertLatest?.mock.calls[0]?.[2]).toEqual([
       { key: 'a', value: 2, step: 1, timestamp: 1, is_nan: false },
       { key: 'b', value: 0, step: 0, timestamp: 1, is_nan: true },
@@ -140,22 +140,25 @@ describe('RunsService writes', () => {
 
   it('appends first, and writes again skipping stored rows when the unique index refuses a duplicate', async () => {
     const { runs, metrics, service } = setup();
-    const withParam = { run_id: RUN_ID, metrics: [metric('a', 1)], params: [{ key: 'p', value: '1' }], tags: [] };
+    // A new request each time: logBatch lets go of a request's metrics.
+    const withParam = () => ({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [{ key: 'p', value: '1' }], tags: [] });
     metrics.insertHistory?.mockRejectedValueOnce(Object.assign(new Error('duplicate key value'), { code: '23505' }));
-    await service.logBatch(withParam);
+    await service.logBatch(withParam());
     expect(runs.transaction).toHaveBeenCalledTimes(2);
     expect(metrics.insertHistory?.mock.calls.map((c) => c[3])).toEqual(['append', 'skip-existing']);
     metrics.insertHistory?.mockRejectedValueOnce(Object.assign(new Error('other'), { code: '23503' }));
-    await expect(service.logBatch(withParam)).rejects.toThrow('other');
+    await expect(service.logBatch(withParam())).rejects.toThrow('other');
     expect(metrics.insertHistory).toHaveBeenCalledTimes(3);
   });
 
   it('writes metrics alone with one statement outside a transaction, retried the same way on a duplicate', async () => {
     const { runs, metrics, service } = setup();
-    await service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1, 0), metric('a', 2, 1), metric('a', 2, 1)], params: [], tags: [] });
+    const request = { run_id: RUN_ID, metrics: [metric('a', 1, 0), metric('a', 2, 1), metric('a', 2, 1)], params: [], tags: [] };
+    await service.logBatch(request);
+    expect(request.metrics).toEqual([]); // let go once prepared (the gRPC call holds the request until the answer)
     expect(runs.transaction).not.toHaveBeenCalled();
     const [manager, runId, rows, latest, mode] = metrics.appendToActiveRun?.mock.calls[0] ?? [];
-    expect({ manager, runId, rows: rows?.length, latest, mode }).toEqual({
+    expect({ manager, runId, rows: rows?.count, latest, mode }).toEqual({
       manager: reader,
       runId: RUN_ID,
       rows: 2, // exact duplicate dropped

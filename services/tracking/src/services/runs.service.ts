@@ -4,7 +4,15 @@ import { EntityManager } from 'typeorm';
 import { CairnError, EventData, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
-import { isDuplicateMetric, LatestMetric, MetricsMode, MetricsRepository, StoredMetric } from '../repositories/metrics.repository';
+import {
+  HistoryColumns,
+  historyColumns,
+  isDuplicateMetric,
+  LatestMetric,
+  MetricsMode,
+  MetricsRepository,
+  StoredMetric,
+} from '../repositories/metrics.repository';
 import {
   DatasetLink,
   KeyValue,
@@ -57,11 +65,18 @@ function isLater(a: LatestMetric, b: LatestMetric): boolean {
 }
 
 export interface PreparedMetrics {
-  rows: StoredMetric[];
+  /** The history rows, as the statement's columns. */
+  history: HistoryColumns;
   latest: LatestMetric[];
+  /** The rows linked to a logged model (rare: they also go to its metrics). */
+  linked: StoredMetric[];
 }
 
-/** Removes exact duplicates (MLflow's metric identity) and picks the latest value per key. */
+/**
+ * Removes exact duplicates (MLflow's metric identity), picks the latest value
+ * per key, and turns the rows into the history statement's columns (nothing
+ * per row outlives this call but the linked rows).
+ */
 export function prepareMetrics(metrics: readonly tracking.Metric[]): PreparedMetrics {
   const rows: StoredMetric[] = [];
   // key → step → rows kept so far: no string building per metric on the hot path.
@@ -91,7 +106,7 @@ export function prepareMetrics(metrics: readonly tracking.Metric[]): PreparedMet
   }
   // Sorted by key: concurrent writers to one run then lock latest_metrics rows in the same order.
   const latestRows = [...latest.values()].map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
-  return { rows, latest: latestRows.sort(byKey) };
+  return { history: historyColumns(rows), latest: latestRows.sort(byKey), linked: rows.filter((r) => r.model_id !== null) };
 }
 
 /**
@@ -411,19 +426,19 @@ export class RunsService {
       dataset_digest: request.dataset_digest,
     };
     validateMetric(metric);
-    await this.write(runId, [metric], [], [], false);
+    await this.write(runId, prepareMetrics([metric]), [], [], false);
   }
 
   async logParam(request: tracking.LogParamRequest): Promise<void> {
     const runId = validateRunId(request.run_id);
     const param = validParam({ key: request.key, value: request.value });
-    await this.write(runId, [], [param], [], true);
+    await this.write(runId, undefined, [param], [], true);
   }
 
   async setTag(request: tracking.SetTagRequest): Promise<void> {
     const runId = validateRunId(request.run_id);
     const tag = validTag({ key: request.key, value: request.value });
-    await this.write(runId, [], [], [tag], false);
+    await this.write(runId, undefined, [], [tag], false);
   }
 
   async deleteTag(request: tracking.DeleteTagRequest): Promise<void> {
@@ -455,7 +470,10 @@ export class RunsService {
           'Please ensure the request contains only one param value per param key.',
       );
     }
-    await this.write(runId, request.metrics, params, tags, false);
+    const prepared = request.metrics.length > 0 ? prepareMetrics(request.metrics) : undefined;
+    // grpc-js and Nest hold the request until the answer: its metric messages go now (their columns go on).
+    request.metrics = [];
+    await this.write(runId, prepared, params, tags, false);
   }
 
   /**
@@ -464,17 +482,16 @@ export class RunsService {
    */
   private async write(
     runId: string,
-    metrics: readonly tracking.Metric[],
+    prepared: PreparedMetrics | undefined,
     params: readonly KeyValue[],
     tags: readonly KeyValue[],
     singleParam: boolean,
   ): Promise<void> {
-    const prepared = metrics.length > 0 ? prepareMetrics(metrics) : undefined;
     const uniqueTagList = uniqueTags(tags);
     // Metrics alone (log_metric, log_metrics, autolog's batches): one statement, one round trip.
-    if (prepared && params.length === 0 && uniqueTagList.length === 0 && prepared.rows.every((r) => r.model_id === null)) {
+    if (prepared && params.length === 0 && uniqueTagList.length === 0 && prepared.linked.length === 0) {
       const stored = await appendSkippingStored((mode) =>
-        this.metrics.appendToActiveRun(this.runs.reader, runId, prepared.rows, prepared.latest, mode),
+        this.metrics.appendToActiveRun(this.runs.reader, runId, prepared.history, prepared.latest, mode),
       );
       // Not stored: the run is unknown or not active; the transaction below says which (or writes, if it became active).
       if (stored) return;
@@ -512,9 +529,9 @@ export class RunsService {
         }
       }
       if (prepared) {
-        await this.metrics.insertHistory(m, run.run_key, prepared.rows, metricsMode);
+        await this.metrics.insertHistory(m, run.run_key, prepared.history, metricsMode);
         await this.metrics.upsertLatest(m, runId, prepared.latest);
-        const modelRows = prepared.rows.flatMap((row) =>
+        const modelRows = prepared.linked.flatMap((row) =>
           row.model_id === null
             ? []
             : [{ ...row, model_id: row.model_id, run_id: runId, value: row.is_nan ? Number.NaN : row.value }],
