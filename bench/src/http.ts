@@ -63,11 +63,6 @@ export class MlflowApi {
     return { ms, value: JSON.parse(text) as T };
   }
 
-  /** Closes the kept-alive connections. */
-  close(): Promise<void> {
-    return this.dispatcher.close();
-  }
-
   async createExperiment(name: string): Promise<string> {
     const { value } = await this.post<{ experiment_id: string }>('experiments/create', { name });
     return value.experiment_id;

@@ -64,12 +64,19 @@ function isLater(a: LatestMetric, b: LatestMetric): boolean {
   return a.value > b.value;
 }
 
+/** A stored metric linked to a logged model. */
+type LinkedMetric = StoredMetric & { model_id: string };
+
+function isLinked(row: StoredMetric): row is LinkedMetric {
+  return row.model_id !== null;
+}
+
 export interface PreparedMetrics {
   /** The history rows, as the statement's columns. */
   history: HistoryColumns;
   latest: LatestMetric[];
   /** The rows linked to a logged model (rare: they also go to its metrics). */
-  linked: StoredMetric[];
+  linked: LinkedMetric[];
 }
 
 /**
@@ -106,7 +113,7 @@ export function prepareMetrics(metrics: readonly tracking.Metric[]): PreparedMet
   }
   // Sorted by key: concurrent writers to one run then lock latest_metrics rows in the same order.
   const latestRows = [...latest.values()].map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
-  return { history: historyColumns(rows), latest: latestRows.sort(byKey), linked: rows.filter((r) => r.model_id !== null) };
+  return { history: historyColumns(rows), latest: latestRows.sort(byKey), linked: rows.filter(isLinked) };
 }
 
 /**
@@ -531,11 +538,7 @@ export class RunsService {
       if (prepared) {
         await this.metrics.insertHistory(m, run.run_key, prepared.history, metricsMode);
         await this.metrics.upsertLatest(m, runId, prepared.latest);
-        const modelRows = prepared.linked.flatMap((row) =>
-          row.model_id === null
-            ? []
-            : [{ ...row, model_id: row.model_id, run_id: runId, value: row.is_nan ? Number.NaN : row.value }],
-        );
+        const modelRows = prepared.linked.map((row) => ({ ...row, run_id: runId, value: row.is_nan ? Number.NaN : row.value }));
         await this.loggedModels.recordModelMetrics(m, modelRows);
       }
       if (uniqueTagList.length > 0) {
