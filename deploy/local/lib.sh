@@ -64,6 +64,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # Every process left running closes fd 9, stack.sh's lock.
 detach() {
   local pidfile=$1 logfile=$2; shift 2
+  rm -f "$pidfile" # a stale one would pass for the new process below
   # shellcheck disable=SC2016
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" \
     </dev/null >>"$logfile" 2>&1 9>&- &

@@ -61,19 +61,27 @@ cmd_up() {
   done
   log "starting ${comps[*]} (progress: $CAIRN_STACK_LOGS/<name>.setup.log)"
 
+  # Report each component as it finishes. Not `wait -n -p`: bash 5.2 can
+  # return from it with the status and pid of the wrong job (a component
+  # reported FAILED while it was still starting). A finished child is reaped
+  # by bash, so `kill -0` stops seeing it and `wait PID` returns its own status.
   local failed=()
   while ((${#job_of[@]})); do
-    local rc=0
-    wait -n -p pid "${!job_of[@]}" || rc=$?
-    c=${job_of[$pid]}
-    unset "job_of[$pid]"
-    if ((rc == 0)); then
-      tail -n 1 "$CAIRN_STACK_LOGS/$c.setup.log" >&2
-    else
-      log "$c: FAILED (exit $rc)"
-      show_failure "$c"
-      failed+=("$c")
-    fi
+    for pid in "${!job_of[@]}"; do
+      kill -0 "$pid" 2>/dev/null && continue
+      local rc=0
+      wait "$pid" || rc=$?
+      c=${job_of[$pid]}
+      unset "job_of[$pid]"
+      if ((rc == 0)); then
+        tail -n 1 "$CAIRN_STACK_LOGS/$c.setup.log" >&2
+      else
+        log "$c: FAILED (exit $rc)"
+        show_failure "$c"
+        failed+=("$c")
+      fi
+    done
+    if ((${#job_of[@]})); then sleep 0.2; fi
   done
   if ((${#failed[@]})); then
     die "failed to start: ${failed[*]} (logs in $CAIRN_STACK_LOGS)"

@@ -46,6 +46,10 @@ postgres_start() {
   local logfile
   logfile=$(rotate_log postgres)
   [[ $EUID -eq 0 ]] && chown postgres:postgres "$logfile"
+  # Not running (postgres_stop ran first) and the port is free, so lock files
+  # left by a killed server or a restored machine are stale; PostgreSQL would
+  # refuse to start if the pid in them now belongs to any other process.
+  rm -f "$PG_DATA/postmaster.pid" "/tmp/.s.PGSQL.$POSTGRES_PORT" "/tmp/.s.PGSQL.$POSTGRES_PORT.lock"
   as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$logfile" -s start 9>&-
 }
 
