@@ -34,6 +34,10 @@ CAIRN_SECRET_KEY=${CAIRN_SECRET_KEY:-$(cat "$key_file")}
 set +a
 
 pids=()
+all_running() { # one by one: `kill -0 a b` succeeds when any of them exists
+  local pid
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || return 1; done
+}
 stop() {
   kill -TERM "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
@@ -48,10 +52,13 @@ done
 node dist/services/gateway/src/main.js >"$LOGS/cairn-gateway.log" 2>&1 &
 pids+=($!)
 
+# Ready once the gateway answers an authenticated call that reaches tracking.
+admin_password=${CAIRN_ADMIN_PASSWORD:-$(cat "${CAIRN_ADMIN_PASSWORD_FILE:-/dev/null}")}
 for _ in $(seq 1 150); do
-  if curl -fsS "http://127.0.0.1:$CAIRN_PORT/api/2.0/mlflow/experiments/get?experiment_id=0" >/dev/null 2>&1; then
+  if curl -fsS -u "$CAIRN_ADMIN_USERNAME:$admin_password" "http://127.0.0.1:$CAIRN_PORT/api/2.0/mlflow/experiments/get?experiment_id=0" >/dev/null 2>&1; then
     echo "Cairn (distributed) is listening on http://127.0.0.1:$CAIRN_PORT — logs in $LOGS/cairn-*.log"
-    wait -n "${pids[@]}" || true
+    # Not `wait -n`: bash 5.2 can return from it while every job still runs.
+    while all_running; do sleep 1; done
     echo "a service exited; stopping the others" >&2
     exit 1
   fi
