@@ -5,7 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import pino from 'pino';
 import { HEALTH_PACKAGE, PROTO_LOADER_OPTIONS, PROTO_ROOT, TOPICS } from '@cairn/contracts';
 import { createKafka } from '@cairn/events';
-import { stackEnv, startDistributedCairn, waitFor } from '@cairn/testing';
+import { mlflowApi, searchedAndGotRuns, seedVariedRuns, stackEnv, startDistributedCairn, waitFor } from '@cairn/testing';
 
 /**
  * Distributed mode: each service its own process against the real stack;
@@ -112,6 +112,15 @@ describe('distributed mode', () => {
     const res = await fetch(`${base}/api/2.0/mlflow/experiments/get?experiment_id=424242`);
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: expect.stringContaining('424242') });
+  });
+
+  it('renders a search page (PostgreSQL-built JSON) exactly as runs/get renders each run', async () => {
+    const api = mlflowApi(base);
+    const { experiment_id } = await api.ok<{ experiment_id: string }>('POST', 'experiments/create', { name: `search-json-${randomUUID()}` });
+    const made = await seedVariedRuns(api, experiment_id);
+    const { searched, got } = await searchedAndGotRuns(api, [experiment_id]);
+    expect(searched).toHaveLength(made);
+    expect(searched).toEqual(got);
   });
 
   it('shuts every process down cleanly on SIGTERM', async () => {

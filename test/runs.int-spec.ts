@@ -1,4 +1,4 @@
-import { mlflowApi, RunningCairn, startEmbeddedCairn } from '@cairn/testing';
+import { mlflowApi, RunningCairn, searchedAndGotRuns, seedVariedRuns, startEmbeddedCairn } from '@cairn/testing';
 
 /**
  * The runs and metrics REST API end to end (gateway → gRPC → tracking →
@@ -159,6 +159,14 @@ describe('logging', () => {
 
     const found = (await ok('POST', 'runs/search', { experiment_ids: [experimentId], filter: "datasets.context = 'train'" })).runs as RunJson[];
     expect(found.map((r) => r.info.run_id)).toEqual([id]);
+  });
+
+  it('search pages render every run exactly as runs/get does', async () => {
+    const { experiment_id } = await ok('POST', 'experiments/create', { name: `search-json-${Date.now()}` });
+    const made = await seedVariedRuns(api, String(experiment_id));
+    const { searched, got } = await searchedAndGotRuns(api, [String(experiment_id)]);
+    expect(searched).toHaveLength(made);
+    expect(searched).toEqual(got);
   });
 
   it('log-batch accepts each limit and rejects one past it without writing anything', async () => {

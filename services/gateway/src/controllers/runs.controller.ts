@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Header, HttpCode, Post, Query } from '@nestjs/common';
 import { CairnError, tracking } from '@cairn/contracts';
 import { TrackingClient } from '../clients/tracking.client';
 import {
@@ -165,9 +165,11 @@ export class RunsController {
     });
   }
 
+  /** Sends the page's JSON as tracking rendered it (SearchRunsResponse.json). */
   @Post('runs/search')
   @HttpCode(200)
-  async search(@Body() body: unknown): Promise<{ runs: JsonRun[]; next_page_token?: string }> {
+  @Header('content-type', 'application/json; charset=utf-8')
+  async search(@Body() body: unknown): Promise<Buffer> {
     const request = parseRequest(searchRunsBody, body ?? {});
     if (request.max_results !== undefined && request.max_results <= 0) {
       throw CairnError.invalidParameter(
@@ -182,7 +184,6 @@ export class RunsController {
       order_by: request.order_by ?? [],
       page_token: request.page_token ?? '',
     });
-    const runs = response.runs.map(jsonRun);
-    return response.next_page_token ? { runs, next_page_token: response.next_page_token } : { runs };
+    return Buffer.from(response.json.buffer, response.json.byteOffset, response.json.byteLength);
   }
 }

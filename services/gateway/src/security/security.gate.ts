@@ -154,8 +154,6 @@ export class SecurityGate {
     switch (rule.filter) {
       case 'experiments':
         return { ...body, experiments: await this.authorizer.readable(principal, 'experiment', list<{ experiment_id?: string }>('experiments'), (e) => e.experiment_id) };
-      case 'runs':
-        return { ...body, runs: await this.authorizer.readable(principal, 'experiment', list<{ info?: { experiment_id?: string } }>('runs'), (r) => r.info?.experiment_id) };
       case 'logged_models':
         return { ...body, models: await this.authorizer.readable(principal, 'experiment', list<{ info?: { experiment_id?: string } }>('models'), (m) => m.info?.experiment_id) };
       case 'registered_models':

@@ -138,6 +138,64 @@ const RUNS_WITH_CHILDREN_SQL = `SELECT ${RUN_COLUMNS},
          SELECT o.model_id, o.step FROM tracking.run_model_outputs o WHERE o.run_uuid = r.run_uuid) x) AS models
 FROM tracking.runs r WHERE r.run_uuid = ANY($1::text[])`;
 
+/** A JSON string literal of a text expression (escaped by PostgreSQL). */
+const js = (expr: string): string => `to_json(${expr})::text`;
+
+/**
+ * A float8 column as MLflow's JSON writes a double: a number, or the strings
+ * "NaN", "Infinity" and "-Infinity" (float8's text is the shortest exact
+ * one, as JSON.stringify's, with extra_float_digits > 0, the default).
+ */
+const jsonDouble = (value: string, isNan: string): string =>
+  `CASE WHEN ${isNan} THEN '"NaN"' WHEN ${value} = 'Infinity'::float8 THEN '"Infinity"'
+        WHEN ${value} = '-Infinity'::float8 THEN '"-Infinity"' ELSE ${value}::text END`;
+
+/**
+ * The runs $1 that exist, in the order of $1, as the elements of MLflow's
+ * `runs` JSON array joined by commas, in one text value: every run with its
+ * latest metrics, params, tags, dataset inputs and model links, each list in
+ * the order loadRuns gives it and every field as the gateway rendered Run
+ * messages (end_time, a dataset's schema and profile left out when NULL).
+ * PostgreSQL writes the text directly, so a search page is never built as
+ * objects by either service.
+ */
+const RUNS_JSON_SQL = `SELECT COALESCE(string_agg(x.run, ',' ORDER BY u.ord), '') AS runs
+FROM unnest($1::text[]) WITH ORDINALITY AS u(id, ord)
+CROSS JOIN LATERAL (
+  SELECT '{"info":{"run_id":' || ${js('r.run_uuid')} || ',"run_uuid":' || ${js('r.run_uuid')}
+    || ',"run_name":' || ${js('r.name')} || ',"experiment_id":"' || r.experiment_id
+    || '","user_id":' || ${js('r.user_id')} || ',"status":' || ${js('r.status')}
+    || ',"start_time":' || r.start_time || COALESCE(',"end_time":' || r.end_time, '')
+    || ',"artifact_uri":' || ${js('r.artifact_uri')} || ',"lifecycle_stage":' || ${js('r.lifecycle_stage')}
+    || '},"data":{"metrics":[' || COALESCE((
+      SELECT string_agg('{"key":' || ${js('m.key')} || ',"value":' || ${jsonDouble('m.value', 'm.is_nan')}
+               || ',"timestamp":' || m.timestamp || ',"step":' || m.step || '}', ',' ORDER BY m.key)
+      FROM tracking.latest_metrics m WHERE m.run_uuid = r.run_uuid), '')
+    || '],"params":[' || COALESCE((
+      SELECT string_agg('{"key":' || ${js('p.key')} || ',"value":' || ${js('p.value')} || '}', ',' ORDER BY p.key)
+      FROM (SELECT p.key, p.value FROM tracking.params p WHERE p.run_uuid = r.run_uuid AND octet_length(p.value) <= 1000
+            UNION ALL
+            SELECT p.key, p.value FROM tracking.params p WHERE p.run_uuid = r.run_uuid AND octet_length(p.value) > 1000) p), '')
+    || '],"tags":[' || COALESCE((
+      SELECT string_agg('{"key":' || ${js('t.key')} || ',"value":' || ${js('t.value')} || '}', ',' ORDER BY t.key)
+      FROM tracking.tags t WHERE t.run_uuid = r.run_uuid), '')
+    || ']},"inputs":{"dataset_inputs":[' || COALESCE((
+      SELECT string_agg('{"tags":' || ri.tags::text || ',"dataset":{"name":' || ${js('d.name')}
+               || ',"digest":' || ${js('d.digest')} || ',"source_type":' || ${js('d.source_type')}
+               || ',"source":' || ${js('d.source')} || COALESCE(',"schema":' || ${js('d.schema')}, '')
+               || COALESCE(',"profile":' || ${js('d.profile')}, '') || '}}', ',' ORDER BY d.name, d.digest)
+      FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_uuid = ri.dataset_uuid
+      WHERE ri.run_uuid = r.run_uuid), '')
+    || '],"model_inputs":[' || COALESCE((
+      SELECT string_agg('{"model_id":' || ${js('i.model_id')} || '}', ',' ORDER BY i.model_id)
+      FROM tracking.run_model_inputs i WHERE i.run_uuid = r.run_uuid), '')
+    || ']},"outputs":{"model_outputs":[' || COALESCE((
+      SELECT string_agg('{"model_id":' || ${js('o.model_id')} || ',"step":' || o.step || '}', ',' ORDER BY o.model_id)
+      FROM tracking.run_model_outputs o WHERE o.run_uuid = r.run_uuid), '')
+    || ']}}' AS run
+  FROM tracking.runs r WHERE r.run_uuid = u.id
+) x`;
+
 /**
  * All SQL of runs and their params, tags, inputs and outputs. Every method
  * takes the EntityManager to run on: the caller's transaction for writes,
@@ -224,6 +282,17 @@ export class RunsRepository {
       }
     }
     return { rows, children };
+  }
+
+  /**
+   * The runs with these ids that exist, in this order, as the elements of
+   * MLflow's `runs` JSON array joined by commas ('' when none): see
+   * RUNS_JSON_SQL. What search pages send; loadRuns serves the rest.
+   */
+  async runsJson(m: EntityManager, runIds: readonly string[]): Promise<string> {
+    if (runIds.length === 0) return '';
+    const rows = await m.query<{ runs: string }[]>(RUNS_JSON_SQL, [runIds]);
+    return rows[0]?.runs ?? '';
   }
 
   /** Applies status / end_time / name (and the name tag); returns the updated run. */

@@ -53,6 +53,7 @@ function setup() {
     upsertModelOutputs: jest.fn().mockResolvedValue(undefined),
     latestMetrics: jest.fn().mockResolvedValue([]),
     searchRunIds: jest.fn().mockResolvedValue([]),
+    runsJson: jest.fn(async (_m: EntityManager, ids: readonly string[]) => ids.map((id) => JSON.stringify({ info: { run_id: id } })).join(',')),
   };
   const metrics: Partial<Mocked<MetricsRepository>> = {
     insertHistory: jest.fn().mockResolvedValue(undefined),
@@ -308,18 +309,21 @@ describe('RunsService reads', () => {
     const { runs, service } = setup();
     const ids = ['a', 'b', 'c'].map((c) => c.repeat(32));
     runs.searchRunIds?.mockResolvedValue(ids);
-    const first = await service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 2, order_by: [], page_token: '' });
-    expect(first.runs.map((r) => r.info?.run_id)).toEqual(ids.slice(0, 2));
-    expect(first.next_page_token).not.toBe('');
-    expect(runs.loadRuns).toHaveBeenCalledWith(reader, ids.slice(0, 2));
+    const page = async (page_token: string, filter = '') => {
+      const response = await service.search({ experiment_ids: ['1'], filter, run_view_type: '', max_results: 2, order_by: [], page_token });
+      return JSON.parse(Buffer.from(response.json).toString()) as { runs: { info: { run_id: string } }[]; next_page_token?: string };
+    };
+    const first = await page('');
+    expect(first.runs.map((r) => r.info.run_id)).toEqual(ids.slice(0, 2));
+    const token = first.next_page_token ?? '';
+    expect(token).not.toBe('');
+    expect(runs.runsJson).toHaveBeenCalledWith(reader, ids.slice(0, 2));
     const sql = runs.searchRunIds?.mock.calls[0]?.[1]?.sql ?? '';
     expect(sql).toMatch(/LIMIT/);
     runs.searchRunIds?.mockResolvedValue([]);
-    await service.search({ experiment_ids: ['1'], filter: '', run_view_type: '', max_results: 2, order_by: [], page_token: first.next_page_token });
+    expect(await page(token)).toEqual({ runs: [] });
     expect(runs.searchRunIds?.mock.calls[1]?.[1]?.params).toContain(2); // offset
-    const other = await rejectionOf(
-      service.search({ experiment_ids: ['1'], filter: 'x', run_view_type: '', max_results: 2, order_by: [], page_token: first.next_page_token }),
-    );
+    const other = await rejectionOf(page(token, 'x'));
     expect(other.message).toBe('Invalid page token');
     expect((await rejectionOf(service.search({ experiment_ids: ['1'], filter: '', run_view_type: 'NOPE', max_results: 0, order_by: [], page_token: '' }))).code).toBe(
       'INVALID_PARAMETER_VALUE',

@@ -631,8 +631,9 @@ export class RunsService {
     const reader = this.runs.reader;
     const ids = await this.runs.searchRunIds(reader, query);
     const hasMore = ids.length > maxResults;
-    const runs = await this.load(reader, hasMore ? ids.slice(0, maxResults) : ids);
-    return { runs, next_page_token: hasMore ? encodePageToken(offset + maxResults, shape) : '' };
+    const runs = await this.runs.runsJson(reader, hasMore ? ids.slice(0, maxResults) : ids);
+    const token = hasMore ? `,"next_page_token":${JSON.stringify(encodePageToken(offset + maxResults, shape))}` : '';
+    return { json: Buffer.from(`{"runs":[${runs}]${token}}`) };
   }
 
   async artifactRoot(runId: string): Promise<tracking.GetRunArtifactRootResponse> {

@@ -371,9 +371,14 @@ export interface SearchRunsRequest {
   page_token: string;
 }
 
+/**
+ * The page as MLflow's REST response body, {"runs": [...]} with
+ * "next_page_token" when there is more, in UTF-8: PostgreSQL renders the runs
+ * (Run as the gateway renders it elsewhere), so neither service builds a
+ * page of objects, and the gateway sends these bytes as they are.
+ */
 export interface SearchRunsResponse {
-  runs: Run[];
-  next_page_token: string;
+  json: Uint8Array;
 }
 
 /**
@@ -2324,16 +2329,13 @@ export const SearchRunsRequest: MessageFns<SearchRunsRequest> = {
 };
 
 function createBaseSearchRunsResponse(): SearchRunsResponse {
-  return { runs: [], next_page_token: "" };
+  return { json: new Uint8Array(0) };
 }
 
 export const SearchRunsResponse: MessageFns<SearchRunsResponse> = {
   encode(message: SearchRunsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.runs) {
-      Run.encode(v!, writer.uint32(10).fork()).join();
-    }
-    if (message.next_page_token !== "") {
-      writer.uint32(18).string(message.next_page_token);
+    if (message.json.length !== 0) {
+      writer.uint32(26).bytes(message.json);
     }
     return writer;
   },
@@ -2343,8 +2345,7 @@ export const SearchRunsResponse: MessageFns<SearchRunsResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<SearchRunsResponse>, I>>(object: I): SearchRunsResponse {
     const message = createBaseSearchRunsResponse();
-    message.runs = object.runs?.map((e) => Run.fromPartial(e)) || [];
-    message.next_page_token = object.next_page_token ?? "";
+    message.json = object.json ?? new Uint8Array(0);
     return message;
   },
 };
