@@ -3,3 +3,4 @@ export * from './data-source';
 export * from './persistence.module';
 export * from './pg-array';
 export * from './errors';
+export { namedStatement } from './pg-client';

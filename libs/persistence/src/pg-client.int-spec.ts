@@ -2,7 +2,7 @@ import { DatabaseError, Query, QueryResult } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { createTestDatabase } from '@cairn/testing';
 import { createDataSource } from './data-source';
-import { CallbackModeClient } from './pg-client';
+import { CallbackModeClient, namedStatement } from './pg-client';
 
 describe('CallbackModeClient on PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -37,6 +37,16 @@ describe('CallbackModeClient on PostgreSQL', () => {
     await expect(failed).rejects.toBeInstanceOf(DatabaseError);
     await expect(client.query('SELECT * FROM no_such_table')).rejects.toMatchObject({ code: '42P01' });
     expect(((await client.query('SELECT 1 AS one')) as QueryResult).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('prepares a registered statement once per connection and runs it by name', async () => {
+    const sql = namedStatement('test_named_double', 'SELECT $1::int * 2 AS doubled');
+    expect(() => namedStatement('test_named_double', 'SELECT 1')).toThrow(/already used/);
+    const run = async (n: number) => ((await client.query(sql, [n])) as QueryResult<{ doubled: number }>).rows;
+    expect(await run(2)).toEqual([{ doubled: 4 }]);
+    expect(await run(5)).toEqual([{ doubled: 10 }]);
+    const prepared = (await client.query('SELECT name, statement FROM pg_prepared_statements')) as QueryResult<{ name: string; statement: string }>;
+    expect(prepared.rows).toEqual([{ name: 'test_named_double', statement: sql }]);
   });
 
   it('leaves callback calls and submittables to pg', async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { namedStatement } from '@cairn/persistence';
 import { SearchQuery } from '../search';
 
 /** A row of tracking.runs (bigints parsed to numbers). */
@@ -159,7 +160,7 @@ const jsonDouble = (value: string, isNan: string): string =>
  * PostgreSQL writes the text directly, so a search page is never built as
  * objects by either service.
  */
-const RUNS_JSON_SQL = `SELECT COALESCE(string_agg(x.run, ',' ORDER BY u.ord), '') AS runs
+const RUNS_JSON_SQL = namedStatement('tracking_runs_json', `SELECT COALESCE(string_agg(x.run, ',' ORDER BY u.ord), '') AS runs
 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, ord)
 CROSS JOIN LATERAL (
   SELECT '{"info":{"run_id":' || ${js('r.run_uuid')} || ',"run_uuid":' || ${js('r.run_uuid')}
@@ -194,7 +195,7 @@ CROSS JOIN LATERAL (
       FROM tracking.run_model_outputs o WHERE o.run_uuid = r.run_uuid), '')
     || ']}}' AS run
   FROM tracking.runs r WHERE r.run_uuid = u.id
-) x`;
+) x`);
 
 /**
  * All SQL of runs and their params, tags, inputs and outputs. Every method
