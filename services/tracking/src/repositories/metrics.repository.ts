@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { isUniqueViolation, pgBoolArray, pgNumberArray, pgTextArray } from '@cairn/persistence';
+import { isUniqueViolation, namedStatement, pgBoolArray, pgNumberArray, pgTextArray } from '@cairn/persistence';
 
 /** One metric value as stored: NaN is value 0 with is_nan, as MLflow stores it. */
 export interface StoredMetric {
@@ -103,7 +103,7 @@ export class MetricsRepository {
    */
   async insertHistory(m: EntityManager, runKey: number, history: HistoryColumns, mode: MetricsMode): Promise<void> {
     if (history.count === 0) return;
-    await m.query(`INSERT INTO tracking.metrics ${historySelect('$1', 2, mode)}`, [runKey, ...history.params]);
+    await m.query(INSERT_HISTORY_SQL[mode], [runKey, ...history.params]);
   }
 
   /**
@@ -113,7 +113,7 @@ export class MetricsRepository {
    */
   async upsertLatest(m: EntityManager, runId: string, latest: readonly LatestMetric[]): Promise<void> {
     if (latest.length === 0) return;
-    await m.query(`INSERT INTO tracking.latest_metrics AS l ${latestSelect('$1', 2)}`, [runId, ...latestColumns(latest)]);
+    await m.query(UPSERT_LATEST_SQL, [runId, ...latestColumns(latest)]);
   }
 
   /**
@@ -130,13 +130,11 @@ export class MetricsRepository {
     latest: readonly LatestMetric[],
     mode: MetricsMode,
   ): Promise<boolean> {
-    const rows = await m.query<{ run_key: number }[]>(
-      `WITH run AS (SELECT run_key FROM tracking.runs WHERE run_uuid = $1 AND lifecycle_stage = 'active'),
-       history AS (INSERT INTO tracking.metrics ${historySelect('run.run_key', 2, mode, 'run')}),
-       latest AS (INSERT INTO tracking.latest_metrics AS l ${latestSelect('$1', 10, 'run')})
-       SELECT run_key FROM run`,
-      [runId, ...history.params, ...latestColumns(latest)],
-    );
+    const rows = await m.query<{ run_key: number }[]>(APPEND_TO_ACTIVE_RUN_SQL[mode], [
+      runId,
+      ...history.params,
+      ...latestColumns(latest),
+    ]);
     return rows.length > 0;
   }
 
@@ -270,6 +268,30 @@ function rangeCondition(params: unknown[], range: StepRange): string {
  * the SQL of the run key, the 8 columns of historyColumns are parameters
  * $first..$first+7; `from` joins a relation first (a row of it or nothing).
  */
+/*
+ * The write statements of log-batch: constant texts (the batch travels as
+ * array parameters), run as named statements, so PostgreSQL parses and plans
+ * each once per connection instead of once per batch.
+ */
+const INSERT_HISTORY_SQL: Record<MetricsMode, string> = {
+  append: namedStatement('tracking_insert_history', `INSERT INTO tracking.metrics ${historySelect('$1', 2, 'append')}`),
+  'skip-existing': namedStatement('tracking_insert_history_skip', `INSERT INTO tracking.metrics ${historySelect('$1', 2, 'skip-existing')}`),
+};
+
+const UPSERT_LATEST_SQL = namedStatement('tracking_upsert_latest', `INSERT INTO tracking.latest_metrics AS l ${latestSelect('$1', 2)}`);
+
+function appendToActiveRunSql(mode: MetricsMode): string {
+  return `WITH run AS (SELECT run_key FROM tracking.runs WHERE run_uuid = $1 AND lifecycle_stage = 'active'),
+       history AS (INSERT INTO tracking.metrics ${historySelect('run.run_key', 2, mode, 'run')}),
+       latest AS (INSERT INTO tracking.latest_metrics AS l ${latestSelect('$1', 10, 'run')})
+       SELECT run_key FROM run`;
+}
+
+const APPEND_TO_ACTIVE_RUN_SQL: Record<MetricsMode, string> = {
+  append: namedStatement('tracking_append_to_active_run', appendToActiveRunSql('append')),
+  'skip-existing': namedStatement('tracking_append_to_active_run_skip', appendToActiveRunSql('skip-existing')),
+};
+
 function historySelect(runKey: string, first: number, mode: MetricsMode, from?: string): string {
   const p = (i: number) => `$${first + i}`;
   // ON CONFLICT probes the index before every row: only worth it once a duplicate is known to be there.
