@@ -10,7 +10,9 @@
 #   chunked   the same rows stored as one row per key and batch (arrays of steps, timestamps, values,
 #             NaN flags; indexed on run, key, first step): what a chunked series store would cost
 #             (not Cairn's schema);
-#   hot-path  MetricsRepository.appendToActiveRun itself (history + latest_metrics upsert + run check).
+#   hot-path  MetricsRepository.appendToActiveRun itself (history + latest_metrics upsert + run check),
+#             parsed and planned per statement;
+#   hot-named the same as the named statement the services run (parsed once, generic plan).
 #   bash bench/pg-ingest-cost.sh        (needs the local stack's PostgreSQL: bash deploy/local/stack.sh up)
 # Knobs: BENCH_PG_URL (server, default the stack's), BENCH_PG_INGEST_STATEMENTS=400, BENCH_DIST=<build>
 set -euo pipefail
@@ -42,7 +44,7 @@ psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREAT
 cat >"$WORK/cost.js" <<JS
 const fs = require('node:fs');
 const { Client } = require('pg');
-const { MetricsRepository } = require('$DIST/services/tracking/src/repositories/metrics.repository');
+const { MetricsRepository, historyColumns } = require('$DIST/services/tracking/src/repositories/metrics.repository');
 const { pgBoolArray, pgNumberArray, pgTextArray } = require('$DIST/libs/persistence/src/pg-array');
 const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
 (async () => {
@@ -83,7 +85,12 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
   const into = (table) => 'INSERT INTO ' + table + ' (run_key, key, step, timestamp, value, is_nan) SELECT \$1, u.key, u.step, u.ts, u.value, u.is_nan FROM ' + unnest;
   const runId = (await c.query("INSERT INTO tracking.runs (run_uuid, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri) SELECT md5(random()::text), experiment_id, 'r', 'u', 'RUNNING', 0, 'active', 'x' FROM tracking.experiments WHERE name = 'ingest-cost' RETURNING run_uuid")).rows[0].run_uuid;
   const manager = { query: (sql, params) => c.query(sql, params).then((r) => r.rows) };
+  const named = { query: (sql, params) => c.query({ name: 'hot_named', text: sql, values: params }).then((r) => r.rows) };
   const repo = new MetricsRepository();
+  const hot = async (m, ms) => {
+    const latest = ms.slice(-10).map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
+    if (!(await repo.appendToActiveRun(m, runId, historyColumns(ms), latest, 'append'))) throw new Error('run not active');
+  };
   const variants = {
     parse: (ms) => c.query('SELECT count(*) FROM ' + unnest + ' WHERE \$1::bigint IS NOT NULL', [1, ...literals(ms)]),
     heap: (ms) => c.query(into('public.heap'), [1, ...literals(ms)]),
@@ -104,10 +111,8 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
           ' array_agg(u.value ORDER BY u.step, u.ts), array_agg(u.is_nan ORDER BY u.step, u.ts) FROM ' + unnest + ' GROUP BY u.key',
         [1, ...literals(ms)],
       ),
-    'hot-path': async (ms) => {
-      const latest = ms.slice(-10).map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
-      if (!(await repo.appendToActiveRun(manager, runId, ms, latest, 'append'))) throw new Error('run not active');
-    },
+    'hot-path': (ms) => hot(manager, ms),
+    'hot-named': (ms) => hot(named, ms),
   };
   for (const [name, run] of Object.entries(variants)) {
     const batches = Array.from({ length: n + 50 }, rows);
