@@ -263,11 +263,6 @@ function rangeCondition(params: unknown[], range: StepRange): string {
 
 // ------------------------------------------------------------------ batch SQL
 
-/**
- * `(columns) SELECT ... FROM unnest(...)` of a history append: `runKey` is
- * the SQL of the run key, the 8 columns of historyColumns are parameters
- * $first..$first+7; `from` joins a relation first (a row of it or nothing).
- */
 /*
  * The write statements of log-batch: constant texts (the batch travels as
  * array parameters), run as named statements, so PostgreSQL parses and plans
@@ -292,6 +287,11 @@ const APPEND_TO_ACTIVE_RUN_SQL: Record<MetricsMode, string> = {
   'skip-existing': namedStatement('tracking_append_to_active_run_skip', appendToActiveRunSql('skip-existing')),
 };
 
+/**
+ * `(columns) SELECT ... FROM unnest(...)` of a history append: `runKey` is
+ * the SQL of the run key, the 8 columns of historyColumns are parameters
+ * $first..$first+7; `from` joins a relation first (a row of it or nothing).
+ */
 function historySelect(runKey: string, first: number, mode: MetricsMode, from?: string): string {
   const p = (i: number) => `$${first + i}`;
   // ON CONFLICT probes the index before every row: only worth it once a duplicate is known to be there.
