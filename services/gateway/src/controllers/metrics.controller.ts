@@ -1,25 +1,24 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { CairnError, tracking } from '@cairn/contracts';
+import { Controller, Get, Header, Query } from '@nestjs/common';
+import { CairnError } from '@cairn/contracts';
 import { TrackingClient } from '../clients/tracking.client';
 import {
   getMetricHistoryBulkIntervalQuery,
   getMetricHistoryBulkQuery,
   getMetricHistoryQuery,
-  JsonMetric,
-  jsonMetrics,
 } from '../dtos/metrics.dto';
 import { parseRequest } from '../http/request-parsing';
+import { renderedJson } from '../http/rendered-json';
 import { MLFLOW_PREFIXES } from '../http/routes';
 
-/** Metric histories. Values leave through jsonMetrics: NaN/±Infinity as protobuf JSON strings. */
+/** Metric histories, sent as the JSON tracking rendered (NaN/±Infinity as protobuf JSON strings). */
 @Controller(MLFLOW_PREFIXES)
 export class MetricsController {
   constructor(private readonly tracking: TrackingClient) {}
 
+  /** Each history endpoint sends the JSON tracking rendered (the response's `json`). */
   @Get('metrics/get-history')
-  async history(
-    @Query() query: unknown,
-  ): Promise<{ metrics: JsonMetric<tracking.Metric>[]; next_page_token?: string }> {
+  @Header('content-type', 'application/json; charset=utf-8')
+  async history(@Query() query: unknown): Promise<Buffer> {
     const request = parseRequest(getMetricHistoryQuery, query);
     if (request.max_results !== undefined && request.max_results <= 0) {
       throw CairnError.invalidParameter(
@@ -32,24 +31,25 @@ export class MetricsController {
       page_token: request.page_token ?? '',
       max_results: request.max_results ?? 0,
     });
-    const metrics = jsonMetrics(response.metrics);
-    return response.next_page_token ? { metrics, next_page_token: response.next_page_token } : { metrics };
+    return renderedJson(response.json);
   }
 
   /** MLflow serves this one under /ajax-api only; Cairn answers under both prefixes. */
   @Get('metrics/get-history-bulk')
-  async historyBulk(@Query() query: unknown): Promise<{ metrics: JsonMetric<tracking.MetricWithRunId>[] }> {
+  @Header('content-type', 'application/json; charset=utf-8')
+  async historyBulk(@Query() query: unknown): Promise<Buffer> {
     const request = parseRequest(getMetricHistoryBulkQuery, query);
     const response = await this.tracking.call('getMetricHistoryBulk', {
       run_ids: request.run_id,
       metric_key: request.metric_key ?? '',
       max_results: request.max_results ?? 0,
     });
-    return { metrics: jsonMetrics(response.metrics) };
+    return renderedJson(response.json);
   }
 
   @Get('metrics/get-history-bulk-interval')
-  async historyBulkInterval(@Query() query: unknown): Promise<{ metrics: JsonMetric<tracking.MetricWithRunId>[] }> {
+  @Header('content-type', 'application/json; charset=utf-8')
+  async historyBulkInterval(@Query() query: unknown): Promise<Buffer> {
     const request = parseRequest(getMetricHistoryBulkIntervalQuery, query);
     if (request.max_results !== undefined && (request.max_results < 1 || request.max_results > 2500)) {
       throw CairnError.invalidParameter('max_results must be between 1 and 2500.');
@@ -61,6 +61,6 @@ export class MetricsController {
       end_step: request.end_step,
       max_results: request.max_results ?? 0,
     });
-    return { metrics: jsonMetrics(response.metrics) };
+    return renderedJson(response.json);
   }
 }

@@ -21,6 +21,7 @@ import {
   updateRunBody,
 } from '../dtos/runs.dto';
 import { parseRequest } from '../http/request-parsing';
+import { renderedJson } from '../http/rendered-json';
 import { MLFLOW_PREFIXES } from '../http/routes';
 
 /** MLflow's size limit of a log-batch request body. */
@@ -184,6 +185,6 @@ export class RunsController {
       order_by: request.order_by ?? [],
       page_token: request.page_token ?? '',
     });
-    return Buffer.from(response.json.buffer, response.json.byteOffset, response.json.byteLength);
+    return renderedJson(response.json);
   }
 }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { CairnError, tracking } from '@cairn/contracts';
 import { HistoryCursor, HistoryRow, MetricsRepository, StepRange } from '../repositories/metrics.repository';
 import { RunsRepository } from '../repositories/runs.repository';
-import { readValue } from './runs.service';
 import { LIMITS, requireValue, validateRunId } from './validation';
 
 /** MLflow's bulk history ceiling (results and run ids per request). */
@@ -93,12 +92,36 @@ function compareRows(a: HistoryRow, b: HistoryRow): number {
   );
 }
 
-function toMetric(key: string, row: HistoryRow): tracking.Metric {
-  return { key, value: readValue(row.value, row.is_nan), timestamp: Number(row.timestamp), step: Number(row.step) };
+/** A double as MLflow's JSON writes it: a number, or "NaN", "Infinity", "-Infinity". */
+function jsonDouble(value: number, isNan: boolean): string {
+  if (isNan || Number.isNaN(value)) return '"NaN"';
+  if (value === Number.POSITIVE_INFINITY) return '"Infinity"';
+  if (value === Number.NEGATIVE_INFINITY) return '"-Infinity"';
+  return String(value); // JSON.stringify's text of a finite number
 }
 
-function toMetricWithRunId(key: string, runId: string, row: HistoryRow): tracking.MetricWithRunId {
-  return { ...toMetric(key, row), run_id: runId };
+/**
+ * History rows of metric `key` as MLflow's JSON objects, joined by commas:
+ * Metric, or MetricWithRunId when `runIdOf` gives each row's run. History
+ * responses are rendered once, here, and leave the gateway as these bytes
+ * (no message per point on either side).
+ */
+export function metricsJson(key: string, rows: readonly HistoryRow[], runIdOf?: (row: HistoryRow) => string): string {
+  const head = `{"key":${JSON.stringify(key)},"value":`;
+  let out = '';
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as HistoryRow;
+    if (i > 0) out += ',';
+    out += `${head}${jsonDouble(row.value, row.is_nan)},"timestamp":${Number(row.timestamp)},"step":${Number(row.step)}`;
+    out += runIdOf ? `,"run_id":${JSON.stringify(runIdOf(row))}}` : '}';
+  }
+  return out;
+}
+
+/** A history response body: {"metrics":[...]}, with the token when there is one. */
+function historyBody(metrics: string, nextPageToken = ''): Buffer {
+  const token = nextPageToken ? `,"next_page_token":${JSON.stringify(nextPageToken)}` : '';
+  return Buffer.from(`{"metrics":[${metrics}]${token}}`);
 }
 
 @Injectable()
@@ -125,17 +148,14 @@ export class MetricsService {
     const after = decodeHistoryToken(request.page_token, runId, key);
     const m = this.runs.reader;
     const run = await this.runs.findRun(m, runId);
-    if (!run) return { metrics: [], next_page_token: '' };
+    if (!run) return { json: historyBody('') };
     const skip = after?.skip ?? 0;
     const fetched = await this.metrics.history(m, run.run_key, key, after, limit === null ? null : skip + limit + 1);
     const end = limit === null ? fetched.length : Math.min(fetched.length, skip + limit);
     const page = fetched.slice(skip, end);
     const hasMore = fetched.length > end;
     const cursor = hasMore ? cursorAfter(fetched.slice(0, end)) : null;
-    return {
-      metrics: page.map((row) => toMetric(key, row)),
-      next_page_token: cursor ? encodeHistoryToken(runId, key, cursor) : '',
-    };
+    return { json: historyBody(metricsJson(key, page), cursor ? encodeHistoryToken(runId, key, cursor) : '') };
   }
 
   /** Histories of several runs (sorted by run id), at most max_results rows in all. */
@@ -162,7 +182,7 @@ export class MetricsService {
       key,
       maxResults,
     );
-    return { metrics: rows.map((row) => toMetricWithRunId(key, idByKey.get(Number(row.run_key)) ?? '', row)) };
+    return { json: historyBody(metricsJson(key, rows, (row) => idByKey.get(Number(row.run_key)) ?? '')) };
   }
 
   /**
@@ -201,7 +221,7 @@ export class MetricsService {
     const found = await this.runs.findRuns(m, runIds);
     const byId = new Map(found.map((r) => [r.run_uuid, Number(r.run_key)]));
     const runKeys = runIds.map((id) => byId.get(id)).filter((k): k is number => k !== undefined);
-    if (runKeys.length === 0) return { metrics: [] };
+    if (runKeys.length === 0) return { json: historyBody('') };
 
     const bounds = await this.metrics.bounds(m, runKeys, key, range, maxResults);
     const small: number[] = [];
@@ -240,7 +260,7 @@ export class MetricsService {
       if (!unique) perRun.set(runKey, (unique = new Map<string, HistoryRow>()));
       unique.set(rowIdentity(row), row);
     }
-    const metrics: tracking.MetricWithRunId[] = [];
+    const parts: string[] = [];
     for (const runId of runIds) {
       const runKey = byId.get(runId);
       const unique = runKey === undefined ? undefined : perRun.get(runKey);
@@ -248,8 +268,8 @@ export class MetricsService {
       const sorted = [...unique.values()].sort(compareRows);
       // Keep the last point when sampling landed on more than max_results distinct rows.
       const kept = sorted.length > maxResults ? [...sorted.slice(0, maxResults - 1), sorted[sorted.length - 1] as HistoryRow] : sorted;
-      for (const row of kept) metrics.push(toMetricWithRunId(key, runId, row));
+      if (kept.length > 0) parts.push(metricsJson(key, kept, () => runId));
     }
-    return { metrics };
+    return { json: historyBody(parts.join(',')) };
   }
 }

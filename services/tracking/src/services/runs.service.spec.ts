@@ -4,7 +4,7 @@ import { OutboxWriter } from '@cairn/events';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { KeyValue, NewRun, RunChildren, RunRow, RunsRepository } from '../repositories/runs.repository';
-import { decodeHistoryToken, encodeHistoryToken, MetricsService, sampleSteps } from './metrics.service';
+import { decodeHistoryToken, encodeHistoryToken, MetricsService, metricsJson, sampleSteps } from './metrics.service';
 import { generateRunName, newRunId, prepareMetrics, runArtifactUri, RunsService, toRunMessages } from './runs.service';
 import { rejectionOf } from '@cairn/testing';
 
@@ -374,20 +374,26 @@ describe('MetricsService', () => {
     const { runs, metrics, metricsService } = setup();
     const row = (step: number, value: number, is_nan = false) => ({ run_key: 7, step, timestamp: 1, value, is_nan });
     metrics.history?.mockResolvedValueOnce([row(0, 1), row(1, 0, true), row(1, 3)]);
-    const page = await metricsService.history({ run_id: RUN_ID, metric_key: 'k', page_token: '', max_results: 2 });
+    type Page = { metrics: { value: number | string }[]; next_page_token?: string };
+    const history = async (page_token: string, max_results: number): Promise<Page> =>
+      JSON.parse(Buffer.from((await metricsService.history({ run_id: RUN_ID, metric_key: 'k', page_token, max_results })).json).toString()) as Page;
+    const page = await history('', 2);
     expect(metrics.history).toHaveBeenCalledWith(reader, 7, 'k', null, 3);
-    expect(page.metrics).toHaveLength(2);
-    expect(page.metrics[1]?.value).toBeNaN();
-    const cursor = decodeHistoryToken(page.next_page_token, RUN_ID, 'k');
+    expect(page.metrics).toEqual([
+      { key: 'k', value: 1, timestamp: 1, step: 0 },
+      { key: 'k', value: 'NaN', timestamp: 1, step: 1 },
+    ]);
+    const token = page.next_page_token ?? '';
+    const cursor = decodeHistoryToken(token, RUN_ID, 'k');
     expect(cursor).toEqual({ step: 1, timestamp: 1, skip: 1 });
     // The next page starts at (1, 1) and skips the one row of it already returned.
     metrics.history?.mockResolvedValueOnce([row(1, 0, true), row(1, 3), row(2, 5)]);
-    const next = await metricsService.history({ run_id: RUN_ID, metric_key: 'k', page_token: page.next_page_token, max_results: 2 });
+    const next = await history(token, 2);
     expect(metrics.history).toHaveBeenLastCalledWith(reader, 7, 'k', cursor, 4);
     expect(next.metrics.map((m) => m.value)).toEqual([3, 5]);
-    expect(next.next_page_token).toBe('');
+    expect(next.next_page_token).toBeUndefined();
     runs.findRun?.mockResolvedValueOnce(undefined);
-    expect(await metricsService.history({ run_id: RUN_ID, metric_key: 'k', page_token: '', max_results: 0 })).toEqual({ metrics: [], next_page_token: '' });
+    expect(await history('', 0)).toEqual({ metrics: [] });
   });
 
   it('bulk interval: small series whole, long series probed at max_results steps plus the last point', async () => {
@@ -409,7 +415,8 @@ describe('MetricsService', () => {
     expect(targets).toHaveLength(10);
     expect(probedRuns?.every((k) => k === 7)).toBe(true);
     expect(metrics.rangeRows).toHaveBeenCalledWith(reader, [8], 'k', { start: null, end: null }, 10);
-    expect(result.metrics.map((m) => [m.run_id, m.step])).toEqual([
+    const { metrics: sampled } = JSON.parse(Buffer.from(result.json).toString()) as { metrics: { run_id: string; step: number }[] };
+    expect(sampled.map((m) => [m.run_id, m.step])).toEqual([
       [RUN_ID, 0],
       [RUN_ID, 999_999],
       [other, 0],
@@ -418,5 +425,29 @@ describe('MetricsService', () => {
     expect(e.message).toMatch(/both must be specified/);
     const tooMany = Array.from({ length: 101 }, (_, i) => i.toString(16).padStart(32, '0'));
     expect((await rejectionOf(metricsService.bulkInterval({ run_ids: tooMany, metric_key: 'k', max_results: 10 }))).message).toMatch(/at most 100 run_ids/);
+  });
+});
+
+describe('metricsJson', () => {
+  it('writes each row as a Metric, or a MetricWithRunId given the run (NaN and ±Infinity as strings)', () => {
+    const rows = [
+      { run_key: 1, step: -3, timestamp: 1_700_000_000_000, value: 0.1 + 0.2, is_nan: false },
+      { run_key: 1, step: 0, timestamp: 2, value: 0, is_nan: true },
+      { run_key: 1, step: 1, timestamp: 3, value: Number.POSITIVE_INFINITY, is_nan: false },
+      { run_key: 1, step: 2, timestamp: 4, value: Number.NEGATIVE_INFINITY, is_nan: false },
+      { run_key: 1, step: 3, timestamp: 5, value: 1e21, is_nan: false },
+      { run_key: 1, step: 4, timestamp: 6, value: -2.5e-300, is_nan: false },
+    ];
+    const json = `[${metricsJson('loss/a b.c-d', rows, () => RUN_ID)}]`;
+    expect(JSON.parse(json)).toEqual([
+      { key: 'loss/a b.c-d', value: 0.1 + 0.2, timestamp: 1_700_000_000_000, step: -3, run_id: RUN_ID },
+      { key: 'loss/a b.c-d', value: 'NaN', timestamp: 2, step: 0, run_id: RUN_ID },
+      { key: 'loss/a b.c-d', value: 'Infinity', timestamp: 3, step: 1, run_id: RUN_ID },
+      { key: 'loss/a b.c-d', value: '-Infinity', timestamp: 4, step: 2, run_id: RUN_ID },
+      { key: 'loss/a b.c-d', value: 1e21, timestamp: 5, step: 3, run_id: RUN_ID },
+      { key: 'loss/a b.c-d', value: -2.5e-300, timestamp: 6, step: 4, run_id: RUN_ID },
+    ]);
+    expect(metricsJson('k', [])).toBe('');
+    expect(JSON.parse(`[${metricsJson('k', rows.slice(0, 1))}]`)).toEqual([{ key: 'k', value: 0.1 + 0.2, timestamp: 1_700_000_000_000, step: -3 }]);
   });
 });

@@ -401,9 +401,13 @@ export interface GetMetricHistoryRequest {
   max_results: number;
 }
 
+/**
+ * MLflow's REST response body, {"metrics": [...]} with "next_page_token"
+ * when there is more, in UTF-8: rendered once by tracking, sent by the gateway
+ * as it is (as the other history responses).
+ */
 export interface GetMetricHistoryResponse {
-  metrics: Metric[];
-  next_page_token: string;
+  json: Uint8Array;
 }
 
 export interface GetMetricHistoryBulkRequest {
@@ -412,8 +416,12 @@ export interface GetMetricHistoryBulkRequest {
   max_results: number;
 }
 
+/**
+ * MLflow's REST response body, {"metrics": [...]} (each with its run_id), in
+ * UTF-8: rendered once by tracking, sent by the gateway as it is.
+ */
 export interface GetMetricHistoryBulkResponse {
-  metrics: MetricWithRunId[];
+  json: Uint8Array;
 }
 
 export interface GetMetricHistoryBulkIntervalRequest {
@@ -424,8 +432,12 @@ export interface GetMetricHistoryBulkIntervalRequest {
   max_results: number;
 }
 
+/**
+ * MLflow's REST response body, {"metrics": [...]} (each with its run_id), in
+ * UTF-8: rendered once by tracking, sent by the gateway as it is.
+ */
 export interface GetMetricHistoryBulkIntervalResponse {
-  metrics: MetricWithRunId[];
+  json: Uint8Array;
 }
 
 export interface CreateLoggedModelRequest {
@@ -2433,16 +2445,13 @@ export const GetMetricHistoryRequest: MessageFns<GetMetricHistoryRequest> = {
 };
 
 function createBaseGetMetricHistoryResponse(): GetMetricHistoryResponse {
-  return { metrics: [], next_page_token: "" };
+  return { json: new Uint8Array(0) };
 }
 
 export const GetMetricHistoryResponse: MessageFns<GetMetricHistoryResponse> = {
   encode(message: GetMetricHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.metrics) {
-      Metric.encode(v!, writer.uint32(10).fork()).join();
-    }
-    if (message.next_page_token !== "") {
-      writer.uint32(18).string(message.next_page_token);
+    if (message.json.length !== 0) {
+      writer.uint32(26).bytes(message.json);
     }
     return writer;
   },
@@ -2452,8 +2461,7 @@ export const GetMetricHistoryResponse: MessageFns<GetMetricHistoryResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<GetMetricHistoryResponse>, I>>(object: I): GetMetricHistoryResponse {
     const message = createBaseGetMetricHistoryResponse();
-    message.metrics = object.metrics?.map((e) => Metric.fromPartial(e)) || [];
-    message.next_page_token = object.next_page_token ?? "";
+    message.json = object.json ?? new Uint8Array(0);
     return message;
   },
 };
@@ -2489,13 +2497,13 @@ export const GetMetricHistoryBulkRequest: MessageFns<GetMetricHistoryBulkRequest
 };
 
 function createBaseGetMetricHistoryBulkResponse(): GetMetricHistoryBulkResponse {
-  return { metrics: [] };
+  return { json: new Uint8Array(0) };
 }
 
 export const GetMetricHistoryBulkResponse: MessageFns<GetMetricHistoryBulkResponse> = {
   encode(message: GetMetricHistoryBulkResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.metrics) {
-      MetricWithRunId.encode(v!, writer.uint32(10).fork()).join();
+    if (message.json.length !== 0) {
+      writer.uint32(18).bytes(message.json);
     }
     return writer;
   },
@@ -2505,7 +2513,7 @@ export const GetMetricHistoryBulkResponse: MessageFns<GetMetricHistoryBulkRespon
   },
   fromPartial<I extends Exact<DeepPartial<GetMetricHistoryBulkResponse>, I>>(object: I): GetMetricHistoryBulkResponse {
     const message = createBaseGetMetricHistoryBulkResponse();
-    message.metrics = object.metrics?.map((e) => MetricWithRunId.fromPartial(e)) || [];
+    message.json = object.json ?? new Uint8Array(0);
     return message;
   },
 };
@@ -2553,13 +2561,13 @@ export const GetMetricHistoryBulkIntervalRequest: MessageFns<GetMetricHistoryBul
 };
 
 function createBaseGetMetricHistoryBulkIntervalResponse(): GetMetricHistoryBulkIntervalResponse {
-  return { metrics: [] };
+  return { json: new Uint8Array(0) };
 }
 
 export const GetMetricHistoryBulkIntervalResponse: MessageFns<GetMetricHistoryBulkIntervalResponse> = {
   encode(message: GetMetricHistoryBulkIntervalResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.metrics) {
-      MetricWithRunId.encode(v!, writer.uint32(10).fork()).join();
+    if (message.json.length !== 0) {
+      writer.uint32(18).bytes(message.json);
     }
     return writer;
   },
@@ -2573,7 +2581,7 @@ export const GetMetricHistoryBulkIntervalResponse: MessageFns<GetMetricHistoryBu
     object: I,
   ): GetMetricHistoryBulkIntervalResponse {
     const message = createBaseGetMetricHistoryBulkIntervalResponse();
-    message.metrics = object.metrics?.map((e) => MetricWithRunId.fromPartial(e)) || [];
+    message.json = object.json ?? new Uint8Array(0);
     return message;
   },
 };
