@@ -152,15 +152,16 @@ const jsonDouble = (value: string, isNan: string): string =>
         WHEN ${value} = '-Infinity'::float8 THEN '"-Infinity"' ELSE ${value}::text END`;
 
 /**
- * The runs $1 that exist, in the order of $1, as the elements of MLflow's
- * `runs` JSON array joined by commas, in one text value: every run with its
- * latest metrics, params, tags, dataset inputs and model links, each list in
- * the order loadRuns gives it and every field as the gateway rendered Run
+ * The runs $1 that exist, in the order of $1, each as its element of MLflow's
+ * `runs` JSON array (a row per run, column `run`): every run with its latest
+ * metrics, params, tags, dataset inputs and model links, each list in the
+ * order loadRuns gives it and every field as the gateway rendered Run
  * messages (end_time, a dataset's schema and profile left out when NULL).
  * PostgreSQL writes the text directly, so a search page is never built as
- * objects by either service.
+ * objects by either service; a row per run keeps each string small (a
+ * page-sized one would be allocated in V8's old generation every search).
  */
-const RUNS_JSON_SQL = namedStatement('tracking_runs_json', `SELECT COALESCE(string_agg(x.run, ',' ORDER BY u.ord), '') AS runs
+const RUNS_JSON_SQL = namedStatement('tracking_runs_json', `SELECT x.run
 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, ord)
 CROSS JOIN LATERAL (
   SELECT '{"info":{"run_id":' || ${js('r.run_uuid')} || ',"run_uuid":' || ${js('r.run_uuid')}
@@ -195,7 +196,8 @@ CROSS JOIN LATERAL (
       FROM tracking.run_model_outputs o WHERE o.run_uuid = r.run_uuid), '')
     || ']}}' AS run
   FROM tracking.runs r WHERE r.run_uuid = u.id
-) x`);
+) x
+ORDER BY u.ord`);
 
 /**
  * All SQL of runs and their params, tags, inputs and outputs. Every method
@@ -286,14 +288,14 @@ export class RunsRepository {
   }
 
   /**
-   * The runs with these ids that exist, in this order, as the elements of
-   * MLflow's `runs` JSON array joined by commas ('' when none): see
-   * RUNS_JSON_SQL. What search pages send; loadRuns serves the rest.
+   * The runs with these ids that exist, in this order, each as its element
+   * of MLflow's `runs` JSON array: see RUNS_JSON_SQL. What search pages
+   * send; loadRuns serves the rest.
    */
-  async runsJson(m: EntityManager, runIds: readonly string[]): Promise<string> {
-    if (runIds.length === 0) return '';
-    const rows = await m.query<{ runs: string }[]>(RUNS_JSON_SQL, [runIds]);
-    return rows[0]?.runs ?? '';
+  async runsJson(m: EntityManager, runIds: readonly string[]): Promise<string[]> {
+    if (runIds.length === 0) return [];
+    const rows = await m.query<{ run: string }[]>(RUNS_JSON_SQL, [runIds]);
+    return rows.map((row) => row.run);
   }
 
   /** Applies status / end_time / name (and the name tag); returns the updated run. */

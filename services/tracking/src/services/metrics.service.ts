@@ -3,6 +3,7 @@ import { CairnError, tracking } from '@cairn/contracts';
 import { HistoryCursor, HistoryRow, MetricsRepository, StepRange } from '../repositories/metrics.repository';
 import { RunsRepository } from '../repositories/runs.repository';
 import { LIMITS, requireValue, validateRunId } from './validation';
+import { jsonBody } from './json-body';
 
 /** MLflow's bulk history ceiling (results and run ids per request). */
 export const BULK_MAX_RESULTS = 25_000;
@@ -100,28 +101,37 @@ function jsonDouble(value: number, isNan: boolean): string {
   return String(value); // JSON.stringify's text of a finite number
 }
 
+/** Rows per string of metricsJson: each a few tens of KB, well under V8's large-object size. */
+const METRICS_PER_CHUNK = 256;
+
 /**
- * History rows of metric `key` as MLflow's JSON objects, joined by commas:
- * Metric, or MetricWithRunId when `runIdOf` gives each row's run. History
- * responses are rendered once, here, and leave the gateway as these bytes
- * (no message per point on either side).
+ * History rows of metric `key` as MLflow's JSON objects (Metric, or
+ * MetricWithRunId when `runIdOf` gives each row's run), comma-joined in
+ * strings of up to METRICS_PER_CHUNK rows: the elements of a response's
+ * `metrics` array (see jsonBody). History responses are rendered once, here,
+ * and leave the gateway as these bytes (no message per point on either side).
  */
-export function metricsJson(key: string, rows: readonly HistoryRow[], runIdOf?: (row: HistoryRow) => string): string {
+export function metricsJson(key: string, rows: readonly HistoryRow[], runIdOf?: (row: HistoryRow) => string): string[] {
   const head = `{"key":${JSON.stringify(key)},"value":`;
+  const chunks: string[] = [];
   let out = '';
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as HistoryRow;
-    if (i > 0) out += ',';
+    if (i % METRICS_PER_CHUNK !== 0) out += ',';
     out += `${head}${jsonDouble(row.value, row.is_nan)},"timestamp":${Number(row.timestamp)},"step":${Number(row.step)}`;
     out += runIdOf ? `,"run_id":${JSON.stringify(runIdOf(row))}}` : '}';
+    if ((i + 1) % METRICS_PER_CHUNK === 0 || i === rows.length - 1) {
+      chunks.push(out);
+      out = '';
+    }
   }
-  return out;
+  return chunks;
 }
 
 /** A history response body: {"metrics":[...]}, with the token when there is one. */
-function historyBody(metrics: string, nextPageToken = ''): Buffer {
+function historyBody(metrics: readonly string[], nextPageToken = ''): Buffer {
   const token = nextPageToken ? `,"next_page_token":${JSON.stringify(nextPageToken)}` : '';
-  return Buffer.from(`{"metrics":[${metrics}]${token}}`);
+  return jsonBody('{"metrics":[', metrics, `]${token}}`);
 }
 
 @Injectable()
@@ -148,7 +158,7 @@ export class MetricsService {
     const after = decodeHistoryToken(request.page_token, runId, key);
     const m = this.runs.reader;
     const run = await this.runs.findRun(m, runId);
-    if (!run) return { json: historyBody('') };
+    if (!run) return { json: historyBody([]) };
     const skip = after?.skip ?? 0;
     const fetched = await this.metrics.history(m, run.run_key, key, after, limit === null ? null : skip + limit + 1);
     const end = limit === null ? fetched.length : Math.min(fetched.length, skip + limit);
@@ -221,7 +231,7 @@ export class MetricsService {
     const found = await this.runs.findRuns(m, runIds);
     const byId = new Map(found.map((r) => [r.run_uuid, Number(r.run_key)]));
     const runKeys = runIds.map((id) => byId.get(id)).filter((k): k is number => k !== undefined);
-    if (runKeys.length === 0) return { json: historyBody('') };
+    if (runKeys.length === 0) return { json: historyBody([]) };
 
     const bounds = await this.metrics.bounds(m, runKeys, key, range, maxResults);
     const small: number[] = [];
@@ -268,8 +278,8 @@ export class MetricsService {
       const sorted = [...unique.values()].sort(compareRows);
       // Keep the last point when sampling landed on more than max_results distinct rows.
       const kept = sorted.length > maxResults ? [...sorted.slice(0, maxResults - 1), sorted[sorted.length - 1] as HistoryRow] : sorted;
-      if (kept.length > 0) parts.push(metricsJson(key, kept, () => runId));
+      parts.push(...metricsJson(key, kept, () => runId));
     }
-    return { json: historyBody(parts.join(',')) };
+    return { json: historyBody(parts) };
   }
 }

@@ -7,6 +7,7 @@ import { KeyValue, NewRun, RunChildren, RunRow, RunsRepository } from '../reposi
 import { decodeHistoryToken, encodeHistoryToken, MetricsService, metricsJson, sampleSteps } from './metrics.service';
 import { generateRunName, newRunId, prepareMetrics, runArtifactUri, RunsService, toRunMessages } from './runs.service';
 import { rejectionOf } from '@cairn/testing';
+import { jsonBody } from './json-body';
 
 const tx = { tag: 'tx' } as unknown as EntityManager;
 const reader = { tag: 'reader' } as unknown as EntityManager;
@@ -53,7 +54,7 @@ function setup() {
     upsertModelOutputs: jest.fn().mockResolvedValue(undefined),
     latestMetrics: jest.fn().mockResolvedValue([]),
     searchRunIds: jest.fn().mockResolvedValue([]),
-    runsJson: jest.fn(async (_m: EntityManager, ids: readonly string[]) => ids.map((id) => JSON.stringify({ info: { run_id: id } })).join(',')),
+    runsJson: jest.fn(async (_m: EntityManager, ids: readonly string[]) => ids.map((id) => JSON.stringify({ info: { run_id: id } }))),
   };
   const metrics: Partial<Mocked<MetricsRepository>> = {
     insertHistory: jest.fn().mockResolvedValue(undefined),
@@ -438,7 +439,7 @@ describe('metricsJson', () => {
       { run_key: 1, step: 3, timestamp: 5, value: 1e21, is_nan: false },
       { run_key: 1, step: 4, timestamp: 6, value: -2.5e-300, is_nan: false },
     ];
-    const json = `[${metricsJson('loss/a b.c-d', rows, () => RUN_ID)}]`;
+    const json = `[${metricsJson('loss/a b.c-d', rows, () => RUN_ID).join(',')}]`;
     expect(JSON.parse(json)).toEqual([
       { key: 'loss/a b.c-d', value: 0.1 + 0.2, timestamp: 1_700_000_000_000, step: -3, run_id: RUN_ID },
       { key: 'loss/a b.c-d', value: 'NaN', timestamp: 2, step: 0, run_id: RUN_ID },
@@ -447,7 +448,13 @@ describe('metricsJson', () => {
       { key: 'loss/a b.c-d', value: 1e21, timestamp: 5, step: 3, run_id: RUN_ID },
       { key: 'loss/a b.c-d', value: -2.5e-300, timestamp: 6, step: 4, run_id: RUN_ID },
     ]);
-    expect(metricsJson('k', [])).toBe('');
-    expect(JSON.parse(`[${metricsJson('k', rows.slice(0, 1))}]`)).toEqual([{ key: 'k', value: 0.1 + 0.2, timestamp: 1_700_000_000_000, step: -3 }]);
+    expect(metricsJson('k', [])).toEqual([]);
+    expect(JSON.parse(`[${metricsJson('k', rows.slice(0, 1)).join(',')}]`)).toEqual([{ key: 'k', value: 0.1 + 0.2, timestamp: 1_700_000_000_000, step: -3 }]);
+    // Long histories come in strings of 256 rows, which jsonBody joins into one array.
+    const many = Array.from({ length: 600 }, (_, i) => ({ run_key: 1, step: i, timestamp: i, value: i / 2, is_nan: false }));
+    const chunks = metricsJson('k', many);
+    expect(chunks).toHaveLength(3);
+    const body = JSON.parse(jsonBody('{"metrics":[', chunks, ']}').toString()) as { metrics: { step: number }[] };
+    expect(body.metrics.map((m) => m.step)).toEqual(many.map((r) => r.step));
   });
 });

@@ -24,6 +24,7 @@ import {
 } from '../repositories/runs.repository';
 import { compileRunSearch, decodePageToken, encodePageToken, ViewType } from '../search';
 import { parseExperimentId } from './experiments.service';
+import { jsonBody } from './json-body';
 import {
   LIMITS,
   requireValue,
@@ -633,7 +634,7 @@ export class RunsService {
     const hasMore = ids.length > maxResults;
     const runs = await this.runs.runsJson(reader, hasMore ? ids.slice(0, maxResults) : ids);
     const token = hasMore ? `,"next_page_token":${JSON.stringify(encodePageToken(offset + maxResults, shape))}` : '';
-    return { json: Buffer.from(`{"runs":[${runs}]${token}}`) };
+    return { json: jsonBody('{"runs":[', runs, `]${token}}`) };
   }
 
   async artifactRoot(runId: string): Promise<tracking.GetRunArtifactRootResponse> {
