@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './events';
+export * from './json-double';
 export * from './proto';
 export * as tracking from './generated/cairn/tracking/v1/tracking';
 export * as artifacts from './generated/cairn/artifacts/v1/artifacts';

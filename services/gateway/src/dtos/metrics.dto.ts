@@ -1,26 +1,13 @@
 import { z } from 'zod';
+import { jsonDouble, JsonDouble } from '@cairn/contracts';
 import { queryString, wire } from '../http/request-parsing';
 
 /**
- * Metric history requests (GET, fields in the query string) and the JSON
- * form of metric values.
- *
- * JSON has no NaN or Infinity and JSON.stringify writes them as null, which
- * the MLflow client would read back as None. MLflow answers with protobuf's
- * JSON mapping, which writes non-finite doubles as the strings "NaN",
- * "Infinity" and "-Infinity" (and its parser reads them back). So every
- * metric value leaving the gateway goes through `jsonDouble`.
+ * Metric history requests (GET, fields in the query string) and metric
+ * values as MLflow's JSON writes them (jsonDouble, @cairn/contracts).
  */
 
-export type JsonDouble = number | 'NaN' | 'Infinity' | '-Infinity';
-
 export type JsonMetric<M extends { value: number }> = Omit<M, 'value'> & { value: JsonDouble };
-
-export function jsonDouble(value: number): JsonDouble {
-  if (Number.isFinite(value)) return value;
-  if (Number.isNaN(value)) return 'NaN';
-  return value > 0 ? 'Infinity' : '-Infinity';
-}
 
 /** Metrics with non-finite values rewritten; finite ones pass through untouched (no copy). */
 export function jsonMetrics<M extends { value: number }>(metrics: readonly M[]): JsonMetric<M>[] {

@@ -143,11 +143,11 @@ FROM tracking.runs r WHERE r.run_uuid = ANY($1::text[])`;
 const js = (expr: string): string => `to_json(${expr})::text`;
 
 /**
- * A float8 column as MLflow's JSON writes a double: a number, or the strings
- * "NaN", "Infinity" and "-Infinity" (float8's text is the shortest exact
- * one, as JSON.stringify's, with extra_float_digits > 0, the default).
+ * jsonDouble (@cairn/contracts) in SQL, for a float8 column: a number, or the
+ * strings "NaN", "Infinity" and "-Infinity" (float8's text is the shortest
+ * exact one, as JSON.stringify's, with extra_float_digits > 0, the default).
  */
-const jsonDouble = (value: string, isNan: string): string =>
+const sqlJsonDouble = (value: string, isNan: string): string =>
   `CASE WHEN ${isNan} THEN '"NaN"' WHEN ${value} = 'Infinity'::float8 THEN '"Infinity"'
         WHEN ${value} = '-Infinity'::float8 THEN '"-Infinity"' ELSE ${value}::text END`;
 
@@ -170,7 +170,7 @@ CROSS JOIN LATERAL (
     || ',"start_time":' || r.start_time || COALESCE(',"end_time":' || r.end_time, '')
     || ',"artifact_uri":' || ${js('r.artifact_uri')} || ',"lifecycle_stage":' || ${js('r.lifecycle_stage')}
     || '},"data":{"metrics":[' || COALESCE((
-      SELECT string_agg('{"key":' || ${js('m.key')} || ',"value":' || ${jsonDouble('m.value', 'm.is_nan')}
+      SELECT string_agg('{"key":' || ${js('m.key')} || ',"value":' || ${sqlJsonDouble('m.value', 'm.is_nan')}
                || ',"timestamp":' || m.timestamp || ',"step":' || m.step || '}', ',' ORDER BY m.key)
       FROM tracking.latest_metrics m WHERE m.run_uuid = r.run_uuid), '')
     || '],"params":[' || COALESCE((

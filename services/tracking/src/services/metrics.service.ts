@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { CairnError, tracking } from '@cairn/contracts';
+import { CairnError, jsonDouble, tracking } from '@cairn/contracts';
 import { HistoryCursor, HistoryRow, MetricsRepository, StepRange } from '../repositories/metrics.repository';
 import { RunsRepository } from '../repositories/runs.repository';
 import { LIMITS, requireValue, validateRunId } from './validation';
 import { jsonBody } from './json-body';
+import { readValue } from './runs.service';
 
 /** MLflow's bulk history ceiling (results and run ids per request). */
 export const BULK_MAX_RESULTS = 25_000;
@@ -93,14 +94,6 @@ function compareRows(a: HistoryRow, b: HistoryRow): number {
   );
 }
 
-/** A double as MLflow's JSON writes it: a number, or "NaN", "Infinity", "-Infinity". */
-function jsonDouble(value: number, isNan: boolean): string {
-  if (isNan || Number.isNaN(value)) return '"NaN"';
-  if (value === Number.POSITIVE_INFINITY) return '"Infinity"';
-  if (value === Number.NEGATIVE_INFINITY) return '"-Infinity"';
-  return String(value); // JSON.stringify's text of a finite number
-}
-
 /** Rows per string of metricsJson: each a few tens of KB, well under V8's large-object size. */
 const METRICS_PER_CHUNK = 256;
 
@@ -118,7 +111,7 @@ export function metricsJson(key: string, rows: readonly HistoryRow[], runIdOf?: 
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as HistoryRow;
     if (i % METRICS_PER_CHUNK !== 0) out += ',';
-    out += `${head}${jsonDouble(row.value, row.is_nan)},"timestamp":${Number(row.timestamp)},"step":${Number(row.step)}`;
+    out += `${head}${JSON.stringify(jsonDouble(readValue(row.value, row.is_nan)))},"timestamp":${Number(row.timestamp)},"step":${Number(row.step)}`;
     out += runIdOf ? `,"run_id":${JSON.stringify(runIdOf(row))}}` : '}';
     if ((i + 1) % METRICS_PER_CHUNK === 0 || i === rows.length - 1) {
       chunks.push(out);
