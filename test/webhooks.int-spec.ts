@@ -237,7 +237,12 @@ describe('webhooks (distributed, Kafka)', () => {
     // The model-scoped webhook saw nothing of other models, and TO_PRODUCTION did not fire for Staging.
     expect(receiver.got.filter((r) => r.path === '/registry' && r.json.model_name !== model)).toEqual([]);
     expect(mine('/registry', 'MODEL_VERSION_TRANSITIONED_TO_PRODUCTION')).toEqual([]);
-    const log = await deliveries(registryHook);
+    // The receiver answers before the gateway records the attempt: wait until no delivery is pending.
+    let log: Delivery[] = [];
+    await waitFor('attempts recorded', async () => {
+      log = await deliveries(registryHook);
+      return log.length >= 2 && log.every((d) => d.status !== 'pending');
+    }, 30000);
     expect(log.every((d) => d.status === 'delivered' && d.attempts === 1 && d.attempt_log[0]?.status_code === 200)).toBe(true);
     expect(log[0]?.attempt_log[0]?.response_snippet).toBe('thanks');
   });
