@@ -7,7 +7,7 @@ import {
   getMetricHistoryQuery,
 } from '../dtos/metrics.dto';
 import { parseRequest } from '../http/request-parsing';
-import { renderedJson } from '../http/rendered-json';
+import { RENDERED_JSON_CONTENT_TYPE, renderedJson } from '../http/rendered-json';
 import { MLFLOW_PREFIXES } from '../http/routes';
 
 /** Metric histories, sent as the JSON tracking rendered (NaN/±Infinity as protobuf JSON strings). */
@@ -17,7 +17,7 @@ export class MetricsController {
 
   /** Each history endpoint sends the JSON tracking rendered (the response's `json`). */
   @Get('metrics/get-history')
-  @Header('content-type', 'application/json; charset=utf-8')
+  @Header('content-type', RENDERED_JSON_CONTENT_TYPE)
   async history(@Query() query: unknown): Promise<Buffer> {
     const request = parseRequest(getMetricHistoryQuery, query);
     if (request.max_results !== undefined && request.max_results <= 0) {
@@ -36,7 +36,7 @@ export class MetricsController {
 
   /** MLflow serves this one under /ajax-api only; Cairn answers under both prefixes. */
   @Get('metrics/get-history-bulk')
-  @Header('content-type', 'application/json; charset=utf-8')
+  @Header('content-type', RENDERED_JSON_CONTENT_TYPE)
   async historyBulk(@Query() query: unknown): Promise<Buffer> {
     const request = parseRequest(getMetricHistoryBulkQuery, query);
     const response = await this.tracking.call('getMetricHistoryBulk', {
@@ -48,7 +48,7 @@ export class MetricsController {
   }
 
   @Get('metrics/get-history-bulk-interval')
-  @Header('content-type', 'application/json; charset=utf-8')
+  @Header('content-type', RENDERED_JSON_CONTENT_TYPE)
   async historyBulkInterval(@Query() query: unknown): Promise<Buffer> {
     const request = parseRequest(getMetricHistoryBulkIntervalQuery, query);
     if (request.max_results !== undefined && (request.max_results < 1 || request.max_results > 2500)) {

@@ -21,7 +21,7 @@ import {
   updateRunBody,
 } from '../dtos/runs.dto';
 import { parseRequest } from '../http/request-parsing';
-import { renderedJson } from '../http/rendered-json';
+import { RENDERED_JSON_CONTENT_TYPE, renderedJson } from '../http/rendered-json';
 import { MLFLOW_PREFIXES } from '../http/routes';
 
 /** MLflow's size limit of a log-batch request body. */
@@ -169,7 +169,7 @@ export class RunsController {
   /** Sends the page's JSON as tracking rendered it (SearchRunsResponse.json). */
   @Post('runs/search')
   @HttpCode(200)
-  @Header('content-type', 'application/json; charset=utf-8')
+  @Header('content-type', RENDERED_JSON_CONTENT_TYPE)
   async search(@Body() body: unknown): Promise<Buffer> {
     const request = parseRequest(searchRunsBody, body ?? {});
     if (request.max_results !== undefined && request.max_results <= 0) {

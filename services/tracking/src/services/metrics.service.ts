@@ -108,11 +108,18 @@ export function metricsJson(key: string, rows: readonly HistoryRow[], runIdOf?: 
   const head = `{"key":${JSON.stringify(key)},"value":`;
   const chunks: string[] = [];
   let out = '';
+  // Rows come grouped by run: its run_id field is written once per run, not per row.
+  let runId: string | undefined;
+  let tail = '}';
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as HistoryRow;
+    const id = runIdOf?.(row);
+    if (id !== runId) {
+      runId = id;
+      tail = `,"run_id":${JSON.stringify(id)}}`;
+    }
     if (i % METRICS_PER_CHUNK !== 0) out += ',';
-    out += `${head}${JSON.stringify(jsonDouble(readValue(row.value, row.is_nan)))},"timestamp":${Number(row.timestamp)},"step":${Number(row.step)}`;
-    out += runIdOf ? `,"run_id":${JSON.stringify(runIdOf(row))}}` : '}';
+    out += `${head}${JSON.stringify(jsonDouble(readValue(row.value, row.is_nan)))},"timestamp":${Number(row.timestamp)},"step":${Number(row.step)}${tail}`;
     if ((i + 1) % METRICS_PER_CHUNK === 0 || i === rows.length - 1) {
       chunks.push(out);
       out = '';
