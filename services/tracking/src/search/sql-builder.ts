@@ -108,6 +108,11 @@ const SELECTIVE_MATCHES_PER_ROW = 10;
 /** A condition with more matches than this is probed per walked row instead of hashed. */
 const MAX_HASHED_OWNERS = 50_000;
 
+/** `JOIN table alias ON alias.owner = owner AND predicate` (see Join). */
+function semiJoinSql({ table, alias, predicate }: NonNullable<Join['semi']>, owner: string): string {
+  return `JOIN ${table.table} ${alias} ON ${alias}.${table.ownerColumn} = ${owner} AND ${predicate}`;
+}
+
 export class QueryBuilder {
   private readonly params: unknown[] = [];
   private readonly joins: Join[] = [];
@@ -143,10 +148,8 @@ export class QueryBuilder {
 
   /** An inner join that only filters on an owner's row in `table` (see Join). */
   semiJoin(table: KeyValueTable, alias: string, predicate: string, index?: ConditionIndex): void {
-    this.joins.push({
-      sql: `JOIN ${table.table} ${alias} ON ${alias}.${table.ownerColumn} = ${this.rootId} AND ${predicate}`,
-      semi: { table, alias, predicate, index },
-    });
+    const semi = { table, alias, predicate, index };
+    this.joins.push({ sql: semiJoinSql(semi, this.rootId), semi });
   }
 
   where(sql: string): void {
@@ -271,7 +274,9 @@ export class QueryBuilder {
       `FROM ${source}`,
       // One primary-key probe per walked entry that passed the hashes, whatever the estimates.
       `CROSS JOIN LATERAL (SELECT * FROM ${this.root.table} ${this.root.alias} WHERE ${this.rootId} = ${owner} OFFSET 0) ${this.root.alias}`,
-      ...this.joins.filter((j) => j.semi?.index !== 'hash').map((j) => j.sql),
+      // Probed conditions join on the walked owner (the root's id, behind the
+      // lateral's fence): PostgreSQL may then probe them before the root.
+      ...this.joins.filter((j) => j.semi?.index !== 'hash').map((j) => (j.semi ? semiJoinSql(j.semi, owner) : j.sql)),
       `WHERE ${[...conditions, ...filters].join('\n  AND ')}`,
       `ORDER BY ${order}`,
       `LIMIT ${needed})`,
