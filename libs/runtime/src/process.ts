@@ -5,22 +5,36 @@ import { createLogger, Logger } from '@cairn/observability';
 import { closeAllPGlite } from '@cairn/persistence';
 import { closeInOrder } from './service-app';
 
-/** How much V8 lets the old generation grow past its live size after a full collection, in percent. */
-export const HEAP_GROWING_PERCENT = 100;
-
 /**
- * A fixed heap growing factor of 2 for a Cairn process, unless its command
- * line sets one. V8's own factor for a heap of a service's size (30-50 MB
- * live) left less free room than one new space after each full collection,
- * so incremental marking started again at once: after a minute idle, the
- * tracking service ran a full collection every ~10 search pages and p95 went
- * from ~22 to ~37 ms (bench/README.md, session 8). The price is a heap limit
- * of about twice the live size. Set before start-up allocates much; V8 reads
- * the flag whenever it computes a limit.
+ * V8 settings of every Cairn process (each unless its command line sets it):
+ *
+ * - `--heap-growing-percent=300`: after a full collection the old generation
+ *   may grow to 4x its live size before the next. V8's own factor for a heap
+ *   of a service's size (30-50 MB live) left so little room that incremental
+ *   marking started again soon: after a minute idle, tracking ran a full
+ *   collection every ~10 search pages (p95 ~22 -> ~37 ms, session 8); under
+ *   log-batch load, with a factor of 2, gateway and tracking each still ran
+ *   one every ~3.5 s, each stopping the process for 5-20 ms (the p99 of the
+ *   ingest bench). With 4: about one a minute. The price: a heap limit of
+ *   about four times the live size (RSS ~250 MB instead of ~180 under load).
+ * - `--no-parallel-scavenge`: a service's young generation keeps well under
+ *   1 MB alive per scavenge, so helper threads buy little, and on a loaded
+ *   machine the main thread waited for them to be scheduled: scavenge pauses
+ *   of 2.6-2.9 ms mean (max 15) became 1.7-1.9 (max 9) under ingest load.
+ *
+ * Set at start-up, before much is allocated; V8 reads both whenever it
+ * computes a limit or starts a scavenge. bench/README.md, sessions 8 and 9.
  */
-export function setHeapGrowing(): void {
-  if (process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent'))) return;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+const V8_FLAGS: readonly { name: string; value: string }[] = [
+  { name: 'heap-growing-percent', value: '--heap-growing-percent=300' },
+  { name: 'parallel-scavenge', value: '--no-parallel-scavenge' },
+];
+
+export function setV8Flags(): void {
+  for (const { name, value } of V8_FLAGS) {
+    const set = process.execArgv.some((arg) => arg.startsWith(`--${name}`) || arg.startsWith(`--no-${name}`));
+    if (!set) setFlagsFromString(value);
+  }
 }
 
 /**
@@ -28,7 +42,7 @@ export function setHeapGrowing(): void {
  * the variable) and exits 2; SIGINT/SIGTERM call `stop` once, then exit.
  */
 export function runProcess(start: () => Promise<{ stop: () => Promise<void> }>): void {
-  setHeapGrowing();
+  setV8Flags();
   start().then(
     ({ stop }) => {
       let stopping = false;
