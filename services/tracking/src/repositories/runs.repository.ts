@@ -170,6 +170,13 @@ const sqlJsonDouble = (value: string, isNan: string): string =>
  */
 const RUNS_JSON_SPLIT_AT = 40;
 
+/**
+ * The tail of the statements inserting a run's inputs or outputs (`WITH i AS
+ * (INSERT ... RETURNING 1)`, the run id as $1): marks the run as having some
+ * (runs.has_io, read by RUNS_JSON_SQL) when a row was written.
+ */
+const SET_HAS_IO = `UPDATE tracking.runs SET has_io = true WHERE run_uuid = $1 AND NOT has_io AND EXISTS (SELECT 1 FROM i)`;
+
 const RUNS_JSON_SQL = namedStatement('tracking_runs_json', `SELECT x.run
 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, ord)
 CROSS JOIN LATERAL (
@@ -190,7 +197,7 @@ CROSS JOIN LATERAL (
     || '],"tags":[' || COALESCE((
       SELECT string_agg('{"key":' || ${js('t.key')} || ',"value":' || ${js('t.value')} || '}', ',' ORDER BY t.key)
       FROM tracking.tags t WHERE t.run_uuid = r.run_uuid), '')
-    || ']},"inputs":{"dataset_inputs":[' || COALESCE((
+    || ']},"inputs":{"dataset_inputs":[' || CASE WHEN NOT r.has_io THEN '],"model_inputs":[]},"outputs":{"model_outputs":[]}}' ELSE COALESCE((
       SELECT string_agg('{"tags":' || ri.tags::text || ',"dataset":{"name":' || ${js('d.name')}
                || ',"digest":' || ${js('d.digest')} || ',"source_type":' || ${js('d.source_type')}
                || ',"source":' || ${js('d.source')} || COALESCE(',"schema":' || ${js('d.schema')}, '')
@@ -203,7 +210,7 @@ CROSS JOIN LATERAL (
     || ']},"outputs":{"model_outputs":[' || COALESCE((
       SELECT string_agg('{"model_id":' || ${js('o.model_id')} || ',"step":' || o.step || '}', ',' ORDER BY o.model_id)
       FROM tracking.run_model_outputs o WHERE o.run_uuid = r.run_uuid), '')
-    || ']}}' AS run
+    || ']}}' END AS run
   FROM tracking.runs r WHERE r.run_uuid = u.id
 ) x
 ORDER BY u.ord`);
@@ -417,11 +424,14 @@ export class RunsRepository {
       ],
     );
     await m.query(
-      `INSERT INTO tracking.run_inputs (run_uuid, dataset_uuid, tags, context)
-       SELECT $1, d.dataset_uuid, u.tags::jsonb, u.context
-       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(name, digest, tags, context)
-       JOIN tracking.datasets d ON d.experiment_id = $2 AND d.name = u.name AND d.digest = u.digest
-       ON CONFLICT (run_uuid, dataset_uuid) DO NOTHING`,
+      `WITH i AS (
+         INSERT INTO tracking.run_inputs (run_uuid, dataset_uuid, tags, context)
+         SELECT $1, d.dataset_uuid, u.tags::jsonb, u.context
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(name, digest, tags, context)
+         JOIN tracking.datasets d ON d.experiment_id = $2 AND d.name = u.name AND d.digest = u.digest
+         ON CONFLICT (run_uuid, dataset_uuid) DO NOTHING
+         RETURNING 1
+       ) ${SET_HAS_IO}`,
       [
         runId,
         experimentId,
@@ -436,9 +446,12 @@ export class RunsRepository {
   async insertModelInputs(m: EntityManager, runId: string, modelIds: readonly string[]): Promise<void> {
     if (modelIds.length === 0) return;
     await m.query(
-      `INSERT INTO tracking.run_model_inputs (run_uuid, model_id)
-       SELECT $1, model_id FROM unnest($2::text[]) AS u(model_id)
-       ON CONFLICT (run_uuid, model_id) DO NOTHING`,
+      `WITH i AS (
+         INSERT INTO tracking.run_model_inputs (run_uuid, model_id)
+         SELECT $1, model_id FROM unnest($2::text[]) AS u(model_id)
+         ON CONFLICT (run_uuid, model_id) DO NOTHING
+         RETURNING 1
+       ) ${SET_HAS_IO}`,
       [runId, modelIds],
     );
   }
@@ -447,9 +460,12 @@ export class RunsRepository {
   async upsertModelOutputs(m: EntityManager, runId: string, outputs: readonly { model_id: string; step: number }[]): Promise<void> {
     if (outputs.length === 0) return;
     await m.query(
-      `INSERT INTO tracking.run_model_outputs (run_uuid, model_id, step)
-       SELECT $1, model_id, step FROM unnest($2::text[], $3::bigint[]) AS u(model_id, step)
-       ON CONFLICT (run_uuid, model_id) DO UPDATE SET step = EXCLUDED.step`,
+      `WITH i AS (
+         INSERT INTO tracking.run_model_outputs (run_uuid, model_id, step)
+         SELECT $1, model_id, step FROM unnest($2::text[], $3::bigint[]) AS u(model_id, step)
+         ON CONFLICT (run_uuid, model_id) DO UPDATE SET step = EXCLUDED.step
+         RETURNING 1
+       ) ${SET_HAS_IO}`,
       [runId, outputs.map((o) => o.model_id), outputs.map((o) => o.step)],
     );
   }
