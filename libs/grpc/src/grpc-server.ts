@@ -7,6 +7,13 @@ export type GrpcServiceName = keyof typeof GRPC_PACKAGES;
 
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Channel options of every server and client built here. Channelz (grpc-js's
+ * introspection registry, on by default) counts and timestamps every call on
+ * both ends; nothing of Cairn reads it.
+ */
+export const GRPC_CHANNEL_OPTIONS = { 'grpc.enable_channelz': 0 } as const;
+
 /** Options of a service's gRPC server: its own package plus the standard health service (responses: grpc-codecs.ts). */
 export function grpcServerOptions(service: GrpcServiceName, url: string): GrpcOptions {
   const own = GRPC_PACKAGES[service];
@@ -18,6 +25,7 @@ export function grpcServerOptions(service: GrpcServiceName, url: string): GrpcOp
       packageDefinition: serverPackageDefinition([...own.files, ...HEALTH_PACKAGE.files].map((f) => path.join(PROTO_ROOT, f))),
       maxReceiveMessageLength: MAX_MESSAGE_BYTES,
       maxSendMessageLength: MAX_MESSAGE_BYTES,
+      channelOptions: { ...GRPC_CHANNEL_OPTIONS },
     },
   };
 }
@@ -34,6 +42,7 @@ export function grpcClientOptions(service: GrpcServiceName, url: string): GrpcOp
       maxReceiveMessageLength: MAX_MESSAGE_BYTES,
       maxSendMessageLength: MAX_MESSAGE_BYTES,
       keepalive: { keepaliveTimeMs: 30_000, keepaliveTimeoutMs: 10_000 },
+      channelOptions: { ...GRPC_CHANNEL_OPTIONS },
     },
   };
 }

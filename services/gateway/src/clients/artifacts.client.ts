@@ -13,6 +13,7 @@ import {
   ERROR_CODE_HEADER,
   FILE_SIZE_HEADER,
   fromGrpcError,
+  GRPC_CHANNEL_OPTIONS,
   Http1Client,
   Http1Request,
   Http1Response,
@@ -121,6 +122,7 @@ export class ArtifactsClient implements OnModuleInit, OnApplicationShutdown {
       'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
+      ...GRPC_CHANNEL_OPTIONS,
     });
     this.data = new Http1Client(endpointOf(this.config.grpcUrls.artifacts), { maxIdle: DATA_PLANE_MAX_IDLE, idleMs: DATA_PLANE_IDLE_MS });
   }
