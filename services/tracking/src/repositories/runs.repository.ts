@@ -152,16 +152,6 @@ const sqlJsonDouble = (value: string, isNan: string): string =>
         WHEN ${value} = '-Infinity'::float8 THEN '"-Infinity"' ELSE ${value}::text END`;
 
 /**
- * The runs $1 that exist, in the order of $1, each as its element of MLflow's
- * `runs` JSON array (a row per run, column `run`): every run with its latest
- * metrics, params, tags, dataset inputs and model links, each list in the
- * order loadRuns gives it and every field as the gateway rendered Run
- * messages (end_time, a dataset's schema and profile left out when NULL).
- * PostgreSQL writes the text directly, so a search page is never built as
- * objects by either service; a row per run keeps each string small (a
- * page-sized one would be allocated in V8's old generation every search).
- */
-/**
  * A page of at least this many runs is rendered as two halves, each by its own
  * statement on its own pooled connection (two backends, two cores): the
  * rendering is most of a search's database time and the halves do not depend
@@ -177,6 +167,16 @@ const RUNS_JSON_SPLIT_AT = 40;
  */
 const SET_HAS_IO = `UPDATE tracking.runs SET has_io = true WHERE run_uuid = $1 AND NOT has_io AND EXISTS (SELECT 1 FROM i)`;
 
+/**
+ * The runs $1 that exist, in the order of $1, each as its element of MLflow's
+ * `runs` JSON array (a row per run, column `run`): every run with its latest
+ * metrics, params, tags, dataset inputs and model links, each list in the
+ * order loadRuns gives it and every field as the gateway rendered Run
+ * messages (end_time, a dataset's schema and profile left out when NULL).
+ * PostgreSQL writes the text directly, so a search page is never built as
+ * objects by either service; a row per run keeps each string small (a
+ * page-sized one would be allocated in V8's old generation every search).
+ */
 const RUNS_JSON_SQL = namedStatement('tracking_runs_json', `SELECT x.run
 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, ord)
 CROSS JOIN LATERAL (
