@@ -10,9 +10,13 @@ const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 /**
  * Channel options of every server and client built here. Channelz (grpc-js's
  * introspection registry, on by default) counts and timestamps every call on
- * both ends; nothing of Cairn reads it.
+ * both ends; nothing of Cairn reads it. The flow-control window (a client's:
+ * how much of a response the server may send before the client acknowledges)
+ * is HTTP/2's 64 KiB by default, so a 200 KB search page stalled three times
+ * on the way to the gateway, each stall a WINDOW_UPDATE from the gateway's
+ * event loop; 16 MiB covers every response but the largest artifact listings.
  */
-export const GRPC_CHANNEL_OPTIONS = { 'grpc.enable_channelz': 0 } as const;
+export const GRPC_CHANNEL_OPTIONS = { 'grpc.enable_channelz': 0, 'grpc-node.flow_control_window': 16 * 1024 * 1024 } as const;
 
 /** Options of a service's gRPC server: its own package plus the standard health service (responses: grpc-codecs.ts). */
 export function grpcServerOptions(service: GrpcServiceName, url: string): GrpcOptions {
