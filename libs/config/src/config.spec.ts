@@ -27,6 +27,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ CAIRN_MODE: 'distributed' }, { service: 'artifacts' })).toThrow(/CAIRN_S3_ENDPOINT/);
   });
 
+  it('admits 2 metric writes at once by default; 0 means no limit, a negative count is refused', () => {
+    expect(loadConfig({}, { service: 'tracking' }).metricWriteConcurrency).toBe(2);
+    expect(loadConfig({ CAIRN_METRIC_WRITE_CONCURRENCY: '0' }, { service: 'tracking' }).metricWriteConcurrency).toBe(0);
+    expect(() => loadConfig({ CAIRN_METRIC_WRITE_CONCURRENCY: '-1' }, { service: 'tracking' })).toThrow(/CAIRN_METRIC_WRITE_CONCURRENCY/);
+  });
+
   it('refuses half an S3 configuration', () => {
     expect(() => loadConfig({ CAIRN_S3_ENDPOINT: 'http://127.0.0.1:9000' }, { service: 'artifacts' })).toThrow(
       /set all three/,

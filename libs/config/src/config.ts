@@ -33,6 +33,7 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
     .optional(),
   CAIRN_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  CAIRN_METRIC_WRITE_CONCURRENCY: z.coerce.number().int().min(0).max(500).default(2),
   CAIRN_KAFKA_BROKERS: z
     .string()
     .trim()
@@ -129,6 +130,12 @@ export interface CairnConfig {
   readonly grpcUrls: Record<Exclude<ServiceName, 'gateway'>, string>;
   readonly outboxPollMs: number;
   readonly shutdownTimeoutMs: number;
+  /**
+   * How many metric writes (log-batch, log-metric) one tracking process runs
+   * against the database at once; more wait their turn, first come first
+   * served. 0 = no limit. CAIRN_METRIC_WRITE_CONCURRENCY, default 2.
+   */
+  readonly metricWriteConcurrency: number;
   readonly security: SecurityConfig;
   readonly webhooks: WebhooksConfig;
 }
@@ -243,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadConfigOptions): 
     grpcUrls,
     outboxPollMs: e.CAIRN_OUTBOX_POLL_MS,
     shutdownTimeoutMs: e.CAIRN_SHUTDOWN_TIMEOUT_MS,
+    metricWriteConcurrency: e.CAIRN_METRIC_WRITE_CONCURRENCY,
     security,
     webhooks,
   };

@@ -34,7 +34,7 @@ const noChildren = (): RunChildren => ({ metrics: [], params: [], tags: [], data
 
 type Mocked<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? jest.Mock<R, A> : T[K] };
 
-function setup() {
+function setup(metricWriteConcurrency = 2) {
   const runs: Partial<Mocked<RunsRepository>> & { reader: EntityManager } = {
     reader,
     transaction: jest.fn(async <T>(work: (m: EntityManager) => Promise<T>) => work(tx)),
@@ -73,6 +73,7 @@ function setup() {
     metrics as unknown as MetricsRepository,
     loggedModels as unknown as LoggedModelsRepository,
     outbox as unknown as OutboxWriter,
+    { metricWriteConcurrency },
   );
   const metricsService = new MetricsService(runs as unknown as RunsRepository, metrics as unknown as MetricsRepository);
   return { runs, metrics, loggedModels, outbox, service, metricsService };
@@ -175,6 +176,42 @@ describe('RunsService writes', () => {
     await service.logBatch({ run_id: RUN_ID, metrics: [{ ...metric('a', 3), model_id: 'm-1' }], params: [], tags: [] });
     expect(runs.transaction).toHaveBeenCalledTimes(1);
     expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(3);
+  });
+
+  it('runs at most metricWriteConcurrency metric writes at once, the others in turn; other writes do not wait', async () => {
+    const { metrics, runs, service } = setup(2);
+    const pending: (() => void)[] = [];
+    metrics.appendToActiveRun?.mockImplementation(() => new Promise<boolean>((resolve) => pending.push(() => resolve(true))));
+    const batch = (step: number) => service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1, step)], params: [], tags: [] });
+    const settled: number[] = [];
+    const calls = [0, 1, 2, 3].map((i) => batch(i).then(() => settled.push(i)));
+    const flush = () => new Promise((resolve) => setImmediate(resolve));
+    await flush();
+    expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(2);
+    await service.setTag({ run_id: RUN_ID, key: 't', value: 'v' }); // no metrics: not admitted through the limit
+    expect(runs.upsertTags).toHaveBeenCalledTimes(1);
+    pending.shift()?.();
+    await flush();
+    expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(3);
+    expect(metrics.appendToActiveRun?.mock.calls.map((c) => c[2].params[1])).toEqual(['{0}', '{1}', '{2}']);
+    while (pending.length > 0) {
+      pending.shift()?.();
+      await flush();
+    }
+    await Promise.all(calls);
+    expect(settled).toEqual([0, 1, 2, 3]);
+    expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(4);
+  });
+
+  it('does not limit metric writes when metricWriteConcurrency is 0', async () => {
+    const { metrics, service } = setup(0);
+    const pending: (() => void)[] = [];
+    metrics.appendToActiveRun?.mockImplementation(() => new Promise<boolean>((resolve) => pending.push(() => resolve(true))));
+    const calls = [0, 1, 2, 3].map((i) => service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1, i)], params: [], tags: [] }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(4);
+    pending.forEach((release) => release());
+    await Promise.all(calls);
   });
 
   it('rejects a changed param and writes nothing else', async () => {
