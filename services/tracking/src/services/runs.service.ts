@@ -305,10 +305,10 @@ export class RunsService {
   /**
    * Admission of metric writes (config.metricWriteConcurrency; none when 0).
    * A 1000-metric append keeps a PostgreSQL core busy for ~3.5 ms: with 8
-   * clients all in PostgreSQL at once on a 2-core machine, each took ~4× as
-   * long and the slowest 1% twice the median; with two at a time and the
-   * rest waiting their turn (without using a core), the same throughput or
-   * more and a p99 ~20% lower (bench/README, session 10).
+   * clients all in PostgreSQL at once on a 2-core machine, the 8 shared the
+   * cores and the slowest 1% took about twice the median; two at a time, the
+   * rest waiting their turn without using a core, gave the same throughput or
+   * more and a p99 10–25% lower (bench/README, session 10).
    */
   private readonly metricWrites: Semaphore | undefined;
 
