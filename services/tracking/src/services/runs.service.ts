@@ -511,28 +511,24 @@ export class RunsService {
     tags: readonly KeyValue[],
     singleParam: boolean,
   ): Promise<void> {
-    const work = () => this.writeNow(runId, prepared, params, tags, singleParam);
-    return prepared && this.metricWrites ? this.metricWrites.runExclusive(work) : work();
+    return this.inTurn(prepared !== undefined, async () => {
+      const uniqueTagList = uniqueTags(tags);
+      // Metrics alone (log_metric, log_metrics, autolog's batches): one statement, one round trip.
+      if (prepared && params.length === 0 && uniqueTagList.length === 0 && prepared.linked.length === 0) {
+        const stored = await appendSkippingStored((mode) =>
+          this.metrics.appendToActiveRun(this.runs.reader, runId, prepared.history, prepared.latest, mode),
+        );
+        // Not stored: the run is unknown or not active; the transaction below says which (or writes, if it became active).
+        if (stored) return;
+      }
+      const write = (mode: MetricsMode) => this.writeOnce(runId, prepared, params, uniqueTagList, singleParam, mode);
+      await (prepared ? appendSkippingStored(write) : write('append'));
+    });
   }
 
-  private async writeNow(
-    runId: string,
-    prepared: PreparedMetrics | undefined,
-    params: readonly KeyValue[],
-    tags: readonly KeyValue[],
-    singleParam: boolean,
-  ): Promise<void> {
-    const uniqueTagList = uniqueTags(tags);
-    // Metrics alone (log_metric, log_metrics, autolog's batches): one statement, one round trip.
-    if (prepared && params.length === 0 && uniqueTagList.length === 0 && prepared.linked.length === 0) {
-      const stored = await appendSkippingStored((mode) =>
-        this.metrics.appendToActiveRun(this.runs.reader, runId, prepared.history, prepared.latest, mode),
-      );
-      // Not stored: the run is unknown or not active; the transaction below says which (or writes, if it became active).
-      if (stored) return;
-    }
-    const write = (mode: MetricsMode) => this.writeOnce(runId, prepared, params, uniqueTagList, singleParam, mode);
-    await (prepared ? appendSkippingStored(write) : write('append'));
+  /** `work` at once, or in its turn among metric writes (metricWrites) when it writes metrics. */
+  private inTurn(writesMetrics: boolean, work: () => Promise<void>): Promise<void> {
+    return writesMetrics && this.metricWrites ? this.metricWrites.runExclusive(work) : work();
   }
 
   private async writeOnce(
