@@ -12,7 +12,7 @@ const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
  * introspection registry, on by default) counts and timestamps every call on
  * both ends; nothing of Cairn reads it. The flow-control window (a client's:
  * how much of a response the server may send before the client acknowledges)
- * is HTTP/2's 64 KiB by default, so a 200 KB search page stalled three times
+ * is HTTP/2's 64 KiB by default, so a 269 KB search page stalled three times
  * on the way to the gateway, each stall a WINDOW_UPDATE from the gateway's
  * event loop; 16 MiB covers every response but the largest artifact listings.
  */
