@@ -2,7 +2,7 @@
 # Where PostgreSQL's CPU goes when Cairn stores a 1000-metric log-batch (10 keys × 100 steps, the
 # ingest benchmark's request). On a fresh database migrated by `cairn migrate`, one connection runs
 # BENCH_PG_INGEST_STATEMENTS statements per variant and reads its backend's CPU time from /proc:
-#   parse     the column array literals parsed and unnested, nothing stored;
+#   parse     the binary column arrays received and unnested, nothing stored;
 #   heap      + rows inserted into a copy of tracking.metrics without its index;
 #   indexed   + the copy with tracking.metrics' indexes (the unique metrics_identity);
 #   int-key   the same, with the metric key as an int id instead of text, in the table and its unique
@@ -45,7 +45,7 @@ cat >"$WORK/cost.js" <<JS
 const fs = require('node:fs');
 const { Client } = require('pg');
 const { MetricsRepository, historyColumns } = require('$DIST/services/tracking/src/repositories/metrics.repository');
-const { pgBoolArray, pgNumberArray, pgTextArray } = require('$DIST/libs/persistence/src/pg-array');
+const { pgBoolArray, pgFloat8Array, pgInt8Array, pgTextArray } = require('$DIST/libs/persistence/src/pg-array');
 const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
 (async () => {
   const c = new Client({ connectionString: '$SERVER/$DB' });
@@ -73,12 +73,12 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
     batch++;
     return out;
   };
-  // The array literals the hot path sends (libs/persistence pg-array).
+  // The binary arrays the hot path sends (libs/persistence pg-array).
   const literals = (ms) => [
     pgTextArray(ms.map((m) => m.key)),
-    pgNumberArray(ms.map((m) => m.step)),
-    pgNumberArray(ms.map((m) => m.timestamp)),
-    pgNumberArray(ms.map((m) => m.value)),
+    pgInt8Array(ms.map((m) => m.step)),
+    pgInt8Array(ms.map((m) => m.timestamp)),
+    pgFloat8Array(ms.map((m) => m.value)),
     pgBoolArray(ms.map((m) => m.is_nan)),
   ];
   const unnest = 'unnest(\$2::text[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key, step, ts, value, is_nan)';
@@ -97,10 +97,10 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
     indexed: (ms) => c.query(into('public.indexed'), [1, ...literals(ms)]),
     'int-key': (ms) => {
       const [, ...rest] = literals(ms);
-      const ids = pgNumberArray(ms.map((m) => Number(m.key.slice(1))));
+      const ids = pgInt8Array(ms.map((m) => Number(m.key.slice(1))));
       return c.query(
         'INSERT INTO public.int_key (run_key, key_id, step, timestamp, value, is_nan) SELECT \$1, u.key_id, u.step, u.ts, u.value, u.is_nan' +
-          ' FROM unnest(\$2::int[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key_id, step, ts, value, is_nan)',
+          ' FROM unnest(\$2::bigint[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key_id, step, ts, value, is_nan)',
         [1, ids, ...rest],
       );
     },

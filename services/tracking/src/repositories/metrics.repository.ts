@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { isUniqueViolation, namedStatement, pgBoolArray, pgNumberArray, pgTextArray } from '@cairn/persistence';
+import { isUniqueViolation, namedStatement, pgBoolArray, pgFloat8Array, pgInt8Array, pgTextArray } from '@cairn/persistence';
 
 /** One metric value as stored: NaN is value 0 with is_nan, as MLflow stores it. */
 export interface StoredMetric {
@@ -57,16 +57,16 @@ export interface SeriesBounds {
 }
 
 /**
- * A batch's history rows as the statement's column parameters (array
- * literals, see historyColumns), built once: what a write holds while
- * PostgreSQL works (and again for a retry) is a few strings, not an object
+ * A batch's history rows as the statement's column parameters (binary
+ * arrays, see historyColumns), built once: what a write holds while
+ * PostgreSQL works (and again for a retry) is a few buffers, not an object
  * per row that every scavenge of the tracking service would copy.
  */
 export interface HistoryColumns {
   /** Rows in the batch. */
   readonly count: number;
   /** The 8 column parameters of historySelect. */
-  readonly params: readonly (string | null)[];
+  readonly params: readonly (Buffer | null)[];
 }
 
 /** How a history write treats rows identical to stored ones: refused (23505, see insertHistory) or left out. */
@@ -93,7 +93,7 @@ const HISTORY_ORDER = 'step, timestamp';
 @Injectable()
 export class MetricsRepository {
   /**
-   * Appends a batch with ONE statement (columns as array literals through
+   * Appends a batch with ONE statement (columns as binary arrays through
    * unnest). `append` is the fast path: the unique metrics_identity index
    * refuses a row identical to a stored one (key, step, timestamp, value,
    * is_nan) with SQLSTATE 23505, and the caller retries its transaction with
@@ -302,7 +302,7 @@ function historySelect(runKey: string, first: number, mode: MetricsMode, from?: 
          AS u(key, step, ts, value, is_nan, model_id, dataset_name, dataset_digest)${skipExisting}`;
 }
 
-/** The rows of a history write as the 8 column parameters of historySelect (array literals). */
+/** The rows of a history write as the 8 column parameters of historySelect (binary arrays, @cairn/persistence pg-array). */
 export function historyColumns(metrics: readonly StoredMetric[]): HistoryColumns {
   const keys: string[] = [];
   const steps: number[] = [];
@@ -322,9 +322,9 @@ export function historyColumns(metrics: readonly StoredMetric[]): HistoryColumns
   const column = (pick: (x: StoredMetric) => string | null) => (linked ? pgTextArray(metrics.map(pick)) : null);
   const params = [
     pgTextArray(keys),
-    pgNumberArray(steps),
-    pgNumberArray(timestamps),
-    pgNumberArray(values),
+    pgInt8Array(steps),
+    pgInt8Array(timestamps),
+    pgFloat8Array(values),
     pgBoolArray(nans),
     column((x) => x.model_id),
     column((x) => x.dataset_name),
@@ -344,13 +344,13 @@ function latestSelect(runId: string, first: number, from?: string): string {
          WHERE (EXCLUDED.step, EXCLUDED.timestamp, EXCLUDED.value) > (l.step, l.timestamp, l.value)`;
 }
 
-/** The 5 column parameters of latestSelect, as array literals. */
-function latestColumns(latest: readonly LatestMetric[]): string[] {
+/** The 5 column parameters of latestSelect, as binary arrays. */
+function latestColumns(latest: readonly LatestMetric[]): Buffer[] {
   return [
     pgTextArray(latest.map((x) => x.key)),
-    pgNumberArray(latest.map((x) => x.value)),
-    pgNumberArray(latest.map((x) => x.timestamp)),
-    pgNumberArray(latest.map((x) => x.step)),
+    pgFloat8Array(latest.map((x) => x.value)),
+    pgInt8Array(latest.map((x) => x.timestamp)),
+    pgInt8Array(latest.map((x) => x.step)),
     pgBoolArray(latest.map((x) => x.is_nan)),
   ];
 }

@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
+import { pgInt8Array } from '@cairn/persistence';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { KeyValue, NewRun, RunChildren, RunRow, RunsRepository } from '../repositories/runs.repository';
@@ -193,7 +194,7 @@ describe('RunsService writes', () => {
     pending.shift()?.();
     await flush();
     expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(3);
-    expect(metrics.appendToActiveRun?.mock.calls.map((c) => c[2].params[1])).toEqual(['{0}', '{1}', '{2}']);
+    expect(metrics.appendToActiveRun?.mock.calls.map((c) => c[2].params[1])).toEqual([0, 1, 2].map((step) => pgInt8Array([step])));
     while (pending.length > 0) {
       pending.shift()?.();
       await flush();
