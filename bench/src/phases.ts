@@ -18,8 +18,17 @@ export interface IngestResult extends LatencySummary {
 }
 
 /**
+ * Metric values of the ingest bodies: full-precision doubles (17 significant
+ * digits, as training metrics are), formatted once. The load generator shares
+ * the machine's cores with the server it measures, so it formats no number it
+ * can reuse: a body costs it ~0.03 ms instead of ~0.14 ms, the same bytes.
+ */
+const VALUE_TEXTS = Array.from({ length: 65536 }, (_, i) => String(Math.sin(i * 1.37 + 0.5)));
+
+/**
  * log-batch ingest: `clients` closed-loop clients, each logging to its own
- * run, `metricsPerRequest` metrics per request (10 keys × 100 new steps).
+ * run, `metricsPerRequest` metrics per request (10 keys × 100 new steps, one
+ * timestamp per request as the mlflow client sends them).
  * Requests that complete inside the measured window count; the window
  * starts after the warm-up.
  */
@@ -28,6 +37,7 @@ export async function ingest(api: MlflowApi, o: IngestOptions): Promise<IngestRe
   for (let c = 0; c < o.clients; c++) runIds.push(await api.createRun(o.experimentId, `ingest-${c}`));
   const keys = 10;
   const perKey = Math.ceil(o.metricsPerRequest / keys);
+  const keyPrefixes = Array.from({ length: keys }, (_, k) => `{"key":"m${k}","value":`);
   const start = performance.now();
   const windowStart = start + o.warmupSeconds * 1000;
   const windowEnd = windowStart + o.seconds * 1000;
@@ -35,17 +45,18 @@ export async function ingest(api: MlflowApi, o: IngestOptions): Promise<IngestRe
   let errors = 0;
   let firstError: string | undefined;
 
-  const client = async (runId: string) => {
+  const client = async (runId: string, c: number) => {
     let batch = 0;
     while (performance.now() < windowEnd) {
-      const ts = Date.now();
-      const parts: string[] = [];
+      const rest = `,"timestamp":${Date.now()},"step":`;
+      let body = `{"run_id":"${runId}","metrics":[`;
       for (let j = 0; j < o.metricsPerRequest; j++) {
         const step = batch * perKey + Math.floor(j / keys);
-        parts.push(`{"key":"m${j % keys}","value":${Math.sin(step + j)},"timestamp":${ts},"step":${step}}`);
+        const value = VALUE_TEXTS[(c * 7919 + batch * o.metricsPerRequest + j) & 65535]!;
+        body += `${j > 0 ? ',' : ''}${keyPrefixes[j % keys]!}${value}${rest}${step}}`;
       }
+      body += ']}';
       batch++;
-      const body = `{"run_id":"${runId}","metrics":[${parts.join(',')}]}`;
       const t0 = performance.now();
       try {
         await api.post('runs/log-batch', body);
@@ -59,7 +70,7 @@ export async function ingest(api: MlflowApi, o: IngestOptions): Promise<IngestRe
       }
     }
   };
-  await Promise.all(runIds.map(client));
+  await Promise.all(runIds.map((runId, c) => client(runId, c)));
   const s = summarize(latencies);
   return {
     ...s,
