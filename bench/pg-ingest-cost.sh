@@ -89,7 +89,17 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
   const repo = new MetricsRepository();
   const hot = async (m, ms) => {
     const latest = ms.slice(-10).map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
-    if (!(await repo.appendToActiveRun(m, runId, historyColumns(ms), latest, 'append'))) throw new Error('run not active');
+    const rows = {
+      keys: ms.map((x) => x.key),
+      steps: ms.map((x) => x.step),
+      timestamps: ms.map((x) => x.timestamp),
+      values: ms.map((x) => x.value),
+      nans: ms.map((x) => x.is_nan),
+      model_ids: null,
+      dataset_names: null,
+      dataset_digests: null,
+    };
+    if (!(await repo.appendToActiveRun(m, runId, historyColumns(rows), latest, 'append'))) throw new Error('run not active');
   };
   const variants = {
     parse: (ms) => c.query('SELECT count(*) FROM ' + unnest + ' WHERE \$1::bigint IS NOT NULL', [1, ...literals(ms)]),

@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './events';
 export * from './json-double';
+export * from './metric-columns';
 export * from './proto';
 export * as tracking from './generated/cairn/tracking/v1/tracking';
 export * as artifacts from './generated/cairn/artifacts/v1/artifacts';

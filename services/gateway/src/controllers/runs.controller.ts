@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, Header, HttpCode, Post, Query } from '@nestjs/common';
-import { CairnError, tracking } from '@cairn/contracts';
+import { CairnError, toMetricColumns, tracking } from '@cairn/contracts';
 import { TrackingClient } from '../clients/tracking.client';
 import {
   createRunBody,
@@ -139,7 +139,7 @@ export class RunsController {
     releaseMetrics(body);
     return this.tracking.call('logBatch', {
       run_id: runIdOf(request),
-      metrics: (request.metrics ?? []).map(toMetricMessage),
+      metrics: toMetricColumns(request.metrics ?? []),
       params: request.params ?? [],
       tags: request.tags ?? [],
     });

@@ -302,35 +302,36 @@ function historySelect(runKey: string, first: number, mode: MetricsMode, from?: 
          AS u(key, step, ts, value, is_nan, model_id, dataset_name, dataset_digest)${skipExisting}`;
 }
 
+/**
+ * The rows of a history write as columns: element i of each is row i (NaN
+ * already stored as value 0 with nans[i]). A link column is null when no row
+ * has that link (unnest then pads it with NULLs), else as long as keys.
+ */
+export interface HistoryRows {
+  keys: readonly string[];
+  steps: readonly number[];
+  timestamps: readonly number[];
+  values: readonly number[];
+  nans: readonly boolean[];
+  model_ids: readonly (string | null)[] | null;
+  dataset_names: readonly (string | null)[] | null;
+  dataset_digests: readonly (string | null)[] | null;
+}
+
 /** The rows of a history write as the 8 column parameters of historySelect (binary arrays, @cairn/persistence pg-array). */
-export function historyColumns(metrics: readonly StoredMetric[]): HistoryColumns {
-  const keys: string[] = [];
-  const steps: number[] = [];
-  const timestamps: number[] = [];
-  const values: number[] = [];
-  const nans: boolean[] = [];
-  let linked = false;
-  for (const x of metrics) {
-    keys.push(x.key);
-    steps.push(x.step);
-    timestamps.push(x.timestamp);
-    values.push(x.value);
-    nans.push(x.is_nan);
-    linked ||= x.model_id !== null || x.dataset_name !== null || x.dataset_digest !== null;
-  }
-  // Model/dataset links are rare: when no row has one, those columns are NULL arrays (unnest pads with NULLs).
-  const column = (pick: (x: StoredMetric) => string | null) => (linked ? pgTextArray(metrics.map(pick)) : null);
+export function historyColumns(rows: HistoryRows): HistoryColumns {
+  const link = (column: readonly (string | null)[] | null) => (column === null ? null : pgTextArray(column));
   const params = [
-    pgTextArray(keys),
-    pgInt8Array(steps),
-    pgInt8Array(timestamps),
-    pgFloat8Array(values),
-    pgBoolArray(nans),
-    column((x) => x.model_id),
-    column((x) => x.dataset_name),
-    column((x) => x.dataset_digest),
+    pgTextArray(rows.keys),
+    pgInt8Array(rows.steps),
+    pgInt8Array(rows.timestamps),
+    pgFloat8Array(rows.values),
+    pgBoolArray(rows.nans),
+    link(rows.model_ids),
+    link(rows.dataset_names),
+    link(rows.dataset_digests),
   ];
-  return { count: metrics.length, params };
+  return { count: rows.keys.length, params };
 }
 
 /** `(columns) SELECT ... ON CONFLICT ...` of a latest_metrics upsert; the 5 columns of latestColumns are $first..$first+4. */

@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
-import { tracking } from '@cairn/contracts';
+import { toMetricColumns, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
-import { pgInt8Array } from '@cairn/persistence';
+import { pgInt8Array, pgTextArray } from '@cairn/persistence';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
 import { MetricsRepository } from '../repositories/metrics.repository';
 import { KeyValue, NewRun, RunChildren, RunRow, RunsRepository } from '../repositories/runs.repository';
@@ -127,7 +127,7 @@ describe('RunsService writes', () => {
     const { runs, metrics, loggedModels, service } = setup();
     await service.logBatch({
       run_id: RUN_ID,
-      metrics: [metric('a', 1, 0), metric('a', 2, 1), metric('b', Number.NaN, 0), metric('a', 2, 1)],
+      metrics: toMetricColumns([metric('a', 1, 0), metric('a', 2, 1), metric('b', Number.NaN, 0), metric('a', 2, 1)]),
       params: [{ key: 'p', value: '1' }],
       tags: [{ key: 't', value: '1' }, { key: 't', value: '2' }],
     });
@@ -145,7 +145,7 @@ describe('RunsService writes', () => {
   it('appends first, and writes again skipping stored rows when the unique index refuses a duplicate', async () => {
     const { runs, metrics, service } = setup();
     // A new request each time: logBatch lets go of a request's metrics.
-    const withParam = () => ({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [{ key: 'p', value: '1' }], tags: [] });
+    const withParam = () => ({ run_id: RUN_ID, metrics: toMetricColumns([metric('a', 1)]), params: [{ key: 'p', value: '1' }], tags: [] });
     metrics.insertHistory?.mockRejectedValueOnce(Object.assign(new Error('duplicate key value'), { code: '23505' }));
     await service.logBatch(withParam());
     expect(runs.transaction).toHaveBeenCalledTimes(2);
@@ -157,9 +157,9 @@ describe('RunsService writes', () => {
 
   it('writes metrics alone with one statement outside a transaction, retried the same way on a duplicate', async () => {
     const { runs, metrics, service } = setup();
-    const request = { run_id: RUN_ID, metrics: [metric('a', 1, 0), metric('a', 2, 1), metric('a', 2, 1)], params: [], tags: [] };
+    const request = { run_id: RUN_ID, metrics: toMetricColumns([metric('a', 1, 0), metric('a', 2, 1), metric('a', 2, 1)]), params: [], tags: [] };
     await service.logBatch(request);
-    expect(request.metrics).toEqual([]); // let go once prepared (the gRPC call holds the request until the answer)
+    expect(request.metrics).toBeUndefined(); // let go once prepared (the gRPC call holds the request until the answer)
     expect(runs.transaction).not.toHaveBeenCalled();
     const [manager, runId, rows, latest, mode] = metrics.appendToActiveRun?.mock.calls[0] ?? [];
     expect({ manager, runId, rows: rows?.count, latest, mode }).toEqual({
@@ -174,7 +174,7 @@ describe('RunsService writes', () => {
     expect(metrics.appendToActiveRun?.mock.calls.map((c) => c[4])).toEqual(['append', 'append', 'skip-existing']);
     expect(runs.transaction).not.toHaveBeenCalled();
     // A metric linked to a logged model goes through the transaction (the model's metrics are recorded too).
-    await service.logBatch({ run_id: RUN_ID, metrics: [{ ...metric('a', 3), model_id: 'm-1' }], params: [], tags: [] });
+    await service.logBatch({ run_id: RUN_ID, metrics: toMetricColumns([{ ...metric('a', 3), model_id: 'm-1' }]), params: [], tags: [] });
     expect(runs.transaction).toHaveBeenCalledTimes(1);
     expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(3);
   });
@@ -183,7 +183,7 @@ describe('RunsService writes', () => {
     const { metrics, runs, service } = setup(2);
     const pending: (() => void)[] = [];
     metrics.appendToActiveRun?.mockImplementation(() => new Promise<boolean>((resolve) => pending.push(() => resolve(true))));
-    const batch = (step: number) => service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1, step)], params: [], tags: [] });
+    const batch = (step: number) => service.logBatch({ run_id: RUN_ID, metrics: toMetricColumns([metric('a', 1, step)]), params: [], tags: [] });
     const settled: number[] = [];
     const calls = [0, 1, 2, 3].map((i) => batch(i).then(() => settled.push(i)));
     const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -208,7 +208,7 @@ describe('RunsService writes', () => {
     const { metrics, service } = setup(0);
     const pending: (() => void)[] = [];
     metrics.appendToActiveRun?.mockImplementation(() => new Promise<boolean>((resolve) => pending.push(() => resolve(true))));
-    const calls = [0, 1, 2, 3].map((i) => service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1, i)], params: [], tags: [] }));
+    const calls = [0, 1, 2, 3].map((i) => service.logBatch({ run_id: RUN_ID, metrics: toMetricColumns([metric('a', 1, i)]), params: [], tags: [] }));
     await new Promise((resolve) => setImmediate(resolve));
     expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(4);
     pending.forEach((release) => release());
@@ -218,7 +218,7 @@ describe('RunsService writes', () => {
   it('rejects a changed param and writes nothing else', async () => {
     const { runs, metrics, service } = setup();
     runs.insertParams?.mockResolvedValue([{ key: 'p', old_value: '1', new_value: '2' }]);
-    const e = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: [metric('a', 1)], params: [{ key: 'p', value: '2' }], tags: [] }));
+    const e = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: toMetricColumns([metric('a', 1)]), params: [{ key: 'p', value: '2' }], tags: [] }));
     expect(e.code).toBe('INVALID_PARAMETER_VALUE');
     expect(e.message).toContain("Params were already logged='[{'key': 'p', 'old_value': '1', 'new_value': '2'}]'");
     expect(metrics.insertHistory).not.toHaveBeenCalled();
@@ -229,16 +229,16 @@ describe('RunsService writes', () => {
   it('applies the batch limits with MLflow messages, before touching the database', async () => {
     const { runs, metrics, service } = setup();
     const many = (n: number) => Array.from({ length: n }, (_, i) => metric(`m${i}`, i));
-    await service.logBatch({ run_id: RUN_ID, metrics: many(1000), params: [], tags: [] });
-    const e = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: many(1001), params: [], tags: [] }));
+    await service.logBatch({ run_id: RUN_ID, metrics: toMetricColumns(many(1000)), params: [], tags: [] });
+    const e = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: toMetricColumns(many(1001)), params: [], tags: [] }));
     expect(e.message).toBe(
       'A batch logging request can contain at most 1000 metrics. Got 1001 metrics. Please split up metrics across multiple requests and try again.',
     );
     const params = Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'v' }));
-    expect((await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: [], params, tags: [] }))).message).toMatch(/at most 100 params/);
-    const total = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: many(950), params: params.slice(0, 51), tags: [] }));
+    expect((await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: toMetricColumns([]), params, tags: [] }))).message).toMatch(/at most 100 params/);
+    const total = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: toMetricColumns(many(950)), params: params.slice(0, 51), tags: [] }));
     expect(total.message).toMatch(/at most 1000 metrics, params, and tags. Got 1001/);
-    const dupes = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: [], params: [{ key: 'p', value: '1' }, { key: 'p', value: '1' }], tags: [] }));
+    const dupes = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: toMetricColumns([]), params: [{ key: 'p', value: '1' }, { key: 'p', value: '1' }], tags: [] }));
     expect(dupes.message).toMatch(/Duplicate parameter keys have been submitted: \['p'\]/);
     expect(metrics.appendToActiveRun).toHaveBeenCalledTimes(1); // only the valid batch
     expect(runs.transaction).not.toHaveBeenCalled();
@@ -258,7 +258,7 @@ describe('RunsService writes', () => {
     const { runs, service } = setup();
     await service.logBatch({
       run_id: RUN_ID,
-      metrics: [],
+      metrics: toMetricColumns([]),
       params: [{ key: 'p', value: 'x'.repeat(6001) }],
       tags: [{ key: 't', value: 'y'.repeat(8001) }],
     });
@@ -380,8 +380,32 @@ describe('helpers', () => {
     expect(runArtifactUri('s3://bucket/path/', 'r')).toBe('s3://bucket/path/r/artifacts');
   });
 
+  it('prepareMetrics: links go with their rows; a row linked to a logged model is also returned as linked', () => {
+    const prepared = prepareMetrics(
+      toMetricColumns([
+        { ...metric('a', 1, 0), model_id: 'm-1', dataset_name: 'd', dataset_digest: 'x' },
+        metric('b', 2, 0),
+        { ...metric('c', 3, 0), dataset_name: 'e' },
+      ]),
+    );
+    expect(prepared.history.params.slice(5)).toEqual([pgTextArray(['m-1', null, null]), pgTextArray(['d', null, 'e']), pgTextArray(['x', null, null])]);
+    expect(prepared.linked).toEqual([{ key: 'a', value: 1, timestamp: 1, step: 0, is_nan: false, model_id: 'm-1', dataset_name: 'd', dataset_digest: 'x' }]);
+    expect(prepareMetrics(toMetricColumns([metric('b', 2, 0)])).history.params.slice(5)).toEqual([null, null, null]);
+  });
+
+  it('refuses metric columns of different lengths, nothing written', async () => {
+    const { metrics, runs, service } = setup();
+    const columns = toMetricColumns([metric('a', 1), metric('b', 2)]);
+    for (const broken of [{ ...columns, steps: [0] }, { ...columns, model_ids: ['m-1'] }, { ...columns, values: [1, 2, 3] }]) {
+      const e = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: broken, params: [], tags: [] }));
+      expect(e).toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/one element per metric/) });
+    }
+    expect(metrics.appendToActiveRun).not.toHaveBeenCalled();
+    expect(runs.transaction).not.toHaveBeenCalled();
+  });
+
   it('prepareMetrics: latest is max step, then timestamp, then value; NaN counts as 0', () => {
-    const { latest } = prepareMetrics([metric('a', 5, 1, 10), metric('a', 1, 2, 1), metric('a', 3, 2, 1), metric('n', Number.NaN, 0, 1), metric('n', -1, 0, 1)]);
+    const { latest } = prepareMetrics(toMetricColumns([metric('a', 5, 1, 10), metric('a', 1, 2, 1), metric('a', 3, 2, 1), metric('n', Number.NaN, 0, 1), metric('n', -1, 0, 1)]));
     expect(latest).toEqual([
       { key: 'a', value: 3, step: 2, timestamp: 1, is_nan: false },
       { key: 'n', value: 0, step: 0, timestamp: 1, is_nan: true },

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Semaphore } from 'async-mutex';
 import { EntityManager } from 'typeorm';
 import { CAIRN_CONFIG, CairnConfig } from '@cairn/config';
-import { CairnError, EventData, tracking } from '@cairn/contracts';
+import { CairnError, EventData, toMetricColumns, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
 import {
@@ -48,6 +48,7 @@ const VIEW_TYPES: readonly ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
 export const SEARCH_RUNS_DEFAULT_MAX_RESULTS = 1000;
 /** run.finished carries at most this many latest metrics (the event schema's bound). */
 const EVENT_METRICS_LIMIT = 1000;
+const EMPTY_METRICS: tracking.MetricColumns = toMetricColumns([]);
 
 // ------------------------------------------------------------------ helpers
 
@@ -61,18 +62,14 @@ export function readValue(value: number, isNan: boolean): number {
 }
 
 /** MLflow's ordering of metric values for "latest": step, then timestamp, then value (NaN as 0). */
-function isLater(a: LatestMetric, b: LatestMetric): boolean {
-  if (a.step !== b.step) return a.step > b.step;
-  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
-  return a.value > b.value;
+function isLater(step: number, timestamp: number, value: number, than: LatestMetric): boolean {
+  if (step !== than.step) return step > than.step;
+  if (timestamp !== than.timestamp) return timestamp > than.timestamp;
+  return value > than.value;
 }
 
 /** A stored metric linked to a logged model. */
 type LinkedMetric = StoredMetric & { model_id: string };
-
-function isLinked(row: StoredMetric): row is LinkedMetric {
-  return row.model_id !== null;
-}
 
 export interface PreparedMetrics {
   /** The history rows, as the statement's columns. */
@@ -82,41 +79,70 @@ export interface PreparedMetrics {
   linked: LinkedMetric[];
 }
 
+/** Element i of a link column (empty column: no metric has the link; "" is none). */
+function linkAt(column: readonly string[], i: number): string | null {
+  return column.length === 0 ? null : column[i] || null;
+}
+
 /**
  * Removes exact duplicates (MLflow's metric identity), picks the latest value
- * per key, and turns the rows into the history statement's columns (nothing
- * per row outlives this call but the linked rows).
+ * per key, and turns the batch into the history statement's columns (nothing
+ * per metric outlives this call but the linked rows). `batch` is validated
+ * (validateMetricColumns).
  */
-export function prepareMetrics(metrics: readonly tracking.Metric[]): PreparedMetrics {
-  const rows: StoredMetric[] = [];
-  // key → step → rows kept so far: no string building per metric on the hot path.
-  const kept = new Map<string, Map<number, StoredMetric[]>>();
+export function prepareMetrics(batch: tracking.MetricColumns): PreparedMetrics {
+  const keys: string[] = [];
+  const steps: number[] = [];
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  const nans: boolean[] = [];
+  const linkColumns = batch.model_ids.length > 0 || batch.dataset_names.length > 0 || batch.dataset_digests.length > 0;
+  const links = linkColumns ? { model_ids: [] as (string | null)[], dataset_names: [] as (string | null)[], dataset_digests: [] as (string | null)[] } : null;
+  // key → step → rows (indices into the columns above) kept so far: no string building per metric.
+  const kept = new Map<string, Map<number, number[]>>();
   const latest = new Map<string, LatestMetric>();
-  for (const metric of metrics) {
-    const { value, is_nan } = storedValue(metric.value);
-    let byStep = kept.get(metric.key);
-    if (!byStep) kept.set(metric.key, (byStep = new Map<number, StoredMetric[]>()));
-    const sameStep = byStep.get(metric.step);
-    if (sameStep?.some((r) => r.timestamp === metric.timestamp && r.value === value && r.is_nan === is_nan)) continue;
-    const row: StoredMetric = {
-      key: metric.key,
-      value,
-      timestamp: metric.timestamp,
-      step: metric.step,
-      is_nan,
-      model_id: metric.model_id || null,
-      dataset_name: metric.dataset_name || null,
-      dataset_digest: metric.dataset_digest || null,
-    };
-    rows.push(row);
+  const linked: LinkedMetric[] = [];
+  for (let i = 0; i < batch.keys.length; i++) {
+    const key = batch.keys[i]!;
+    const step = batch.steps[i]!;
+    const timestamp = batch.timestamps[i]!;
+    const { value, is_nan } = storedValue(batch.values[i]!);
+    let byStep = kept.get(key);
+    if (!byStep) kept.set(key, (byStep = new Map<number, number[]>()));
+    const sameStep = byStep.get(step);
+    if (sameStep?.some((r) => timestamps[r] === timestamp && values[r] === value && nans[r] === is_nan)) continue;
+    const row = keys.length;
+    keys.push(key);
+    steps.push(step);
+    timestamps.push(timestamp);
+    values.push(value);
+    nans.push(is_nan);
     if (sameStep) sameStep.push(row);
-    else byStep.set(metric.step, [row]);
-    const current = latest.get(metric.key);
-    if (!current || isLater(row, current)) latest.set(metric.key, row);
+    else byStep.set(step, [row]);
+    if (links) {
+      const model_id = linkAt(batch.model_ids, i);
+      const dataset_name = linkAt(batch.dataset_names, i);
+      const dataset_digest = linkAt(batch.dataset_digests, i);
+      links.model_ids.push(model_id);
+      links.dataset_names.push(dataset_name);
+      links.dataset_digests.push(dataset_digest);
+      if (model_id !== null) linked.push({ key, value, timestamp, step, is_nan, model_id, dataset_name, dataset_digest });
+    }
+    const current = latest.get(key);
+    if (!current || isLater(step, timestamp, value, current)) latest.set(key, { key, value, timestamp, step, is_nan });
   }
+  const history = historyColumns({
+    keys,
+    steps,
+    timestamps,
+    values,
+    nans,
+    model_ids: links?.model_ids ?? null,
+    dataset_names: links?.dataset_names ?? null,
+    dataset_digests: links?.dataset_digests ?? null,
+  });
   // Sorted by key: concurrent writers to one run then lock latest_metrics rows in the same order.
-  const latestRows = [...latest.values()].map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
-  return { history: historyColumns(rows), latest: latestRows.sort(byKey), linked: rows.filter(isLinked) };
+  return { history, latest: [...latest.values()].sort(byKey), linked };
 }
 
 /**
@@ -144,9 +170,17 @@ function uniqueTags(tags: readonly KeyValue[]): KeyValue[] {
   return [...values].map(([key, value]) => ({ key, value })).sort(byKey);
 }
 
-function validateMetric(metric: tracking.Metric): void {
-  validateKey('Metric name', metric.key);
-  validateMetricNumbers(metric.key, metric.value, metric.timestamp, metric.step);
+/** Every column of the batch holds one element per metric (a link column: or none); every metric is valid. */
+function validateMetricColumns(batch: tracking.MetricColumns): void {
+  const n = batch.keys.length;
+  const fullOrEmpty = [batch.model_ids, batch.dataset_names, batch.dataset_digests].every((c) => c.length === 0 || c.length === n);
+  if (batch.values.length !== n || batch.timestamps.length !== n || batch.steps.length !== n || !fullOrEmpty) {
+    throw CairnError.invalidParameter('Malformed metric columns: every column must hold one element per metric');
+  }
+  for (let i = 0; i < n; i++) {
+    validateKey('Metric name', batch.keys[i]!);
+    validateMetricNumbers(batch.keys[i]!, batch.values[i]!, batch.timestamps[i]!, batch.steps[i]!);
+  }
 }
 
 /** A valid param; an over-long value is cut to the limit, as MLflow's server does by default. */
@@ -439,17 +473,9 @@ export class RunsService {
 
   async logMetric(request: tracking.LogMetricRequest): Promise<void> {
     const runId = validateRunId(request.run_id);
-    const metric: tracking.Metric = {
-      key: request.key,
-      value: request.value,
-      timestamp: request.timestamp,
-      step: request.step,
-      model_id: request.model_id,
-      dataset_name: request.dataset_name,
-      dataset_digest: request.dataset_digest,
-    };
-    validateMetric(metric);
-    await this.write(runId, prepareMetrics([metric]), [], [], false);
+    const batch = toMetricColumns([request]);
+    validateMetricColumns(batch);
+    await this.write(runId, prepareMetrics(batch), [], [], false);
   }
 
   async logParam(request: tracking.LogParamRequest): Promise<void> {
@@ -477,10 +503,11 @@ export class RunsService {
 
   async logBatch(request: tracking.LogBatchRequest): Promise<void> {
     const runId = validateRunId(request.run_id);
-    request.metrics.forEach(validateMetric);
+    const batch = request.metrics ?? EMPTY_METRICS;
+    validateMetricColumns(batch);
     const params = request.params.map(validParam);
     const tags = request.tags.map(validTag);
-    validateBatchLimits(request.metrics.length, params.length, tags.length);
+    validateBatchLimits(batch.keys.length, params.length, tags.length);
     const seen = new Set<string>();
     const duplicates: string[] = [];
     for (const param of params) {
@@ -493,9 +520,9 @@ export class RunsService {
           'Please ensure the request contains only one param value per param key.',
       );
     }
-    const prepared = request.metrics.length > 0 ? prepareMetrics(request.metrics) : undefined;
-    // grpc-js and Nest hold the request until the answer: its metric messages go now (their columns go on).
-    request.metrics = [];
+    const prepared = batch.keys.length > 0 ? prepareMetrics(batch) : undefined;
+    // grpc-js and Nest hold the request until the answer: its metric columns go now (the statement's go on).
+    request.metrics = undefined;
     await this.write(runId, prepared, params, tags, false);
   }
 

@@ -334,9 +334,28 @@ export interface DeleteTagRequest {
 export interface DeleteTagResponse {
 }
 
+/**
+ * The metrics of a log-batch as columns: element i of every column is
+ * metric i. Timestamps and steps are int64 values the gateway validated as
+ * safe integers; they travel as doubles, which hold them exactly, so a
+ * 1000-metric batch is packed arrays rather than 1000 messages of two 64-bit
+ * varints each. A link column (model_ids, dataset_names, dataset_digests) is
+ * empty when no metric of the batch has that link, else as long as keys,
+ * with "" for a metric without it.
+ */
+export interface MetricColumns {
+  keys: string[];
+  values: number[];
+  timestamps: number[];
+  steps: number[];
+  model_ids: string[];
+  dataset_names: string[];
+  dataset_digests: string[];
+}
+
 export interface LogBatchRequest {
   run_id: string;
-  metrics: Metric[];
+  metrics?: MetricColumns | undefined;
   params: Param[];
   tags: RunTag[];
 }
@@ -2154,8 +2173,66 @@ export const DeleteTagResponse: MessageFns<DeleteTagResponse> = {
   },
 };
 
+function createBaseMetricColumns(): MetricColumns {
+  return { keys: [], values: [], timestamps: [], steps: [], model_ids: [], dataset_names: [], dataset_digests: [] };
+}
+
+export const MetricColumns: MessageFns<MetricColumns> = {
+  encode(message: MetricColumns, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.keys) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.values.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.values) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.timestamps.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.timestamps) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.steps.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.steps) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    for (const v of message.model_ids) {
+      writer.uint32(42).string(v!);
+    }
+    for (const v of message.dataset_names) {
+      writer.uint32(50).string(v!);
+    }
+    for (const v of message.dataset_digests) {
+      writer.uint32(58).string(v!);
+    }
+    return writer;
+  },
+
+  create<I extends Exact<DeepPartial<MetricColumns>, I>>(base?: I): MetricColumns {
+    return MetricColumns.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MetricColumns>, I>>(object: I): MetricColumns {
+    const message = createBaseMetricColumns();
+    message.keys = object.keys?.map((e) => e) || [];
+    message.values = object.values?.map((e) => e) || [];
+    message.timestamps = object.timestamps?.map((e) => e) || [];
+    message.steps = object.steps?.map((e) => e) || [];
+    message.model_ids = object.model_ids?.map((e) => e) || [];
+    message.dataset_names = object.dataset_names?.map((e) => e) || [];
+    message.dataset_digests = object.dataset_digests?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseLogBatchRequest(): LogBatchRequest {
-  return { run_id: "", metrics: [], params: [], tags: [] };
+  return { run_id: "", params: [], tags: [] };
 }
 
 export const LogBatchRequest: MessageFns<LogBatchRequest> = {
@@ -2163,8 +2240,8 @@ export const LogBatchRequest: MessageFns<LogBatchRequest> = {
     if (message.run_id !== "") {
       writer.uint32(10).string(message.run_id);
     }
-    for (const v of message.metrics) {
-      Metric.encode(v!, writer.uint32(18).fork()).join();
+    if (message.metrics !== undefined) {
+      MetricColumns.encode(message.metrics, writer.uint32(42).fork()).join();
     }
     for (const v of message.params) {
       Param.encode(v!, writer.uint32(26).fork()).join();
@@ -2181,7 +2258,9 @@ export const LogBatchRequest: MessageFns<LogBatchRequest> = {
   fromPartial<I extends Exact<DeepPartial<LogBatchRequest>, I>>(object: I): LogBatchRequest {
     const message = createBaseLogBatchRequest();
     message.run_id = object.run_id ?? "";
-    message.metrics = object.metrics?.map((e) => Metric.fromPartial(e)) || [];
+    message.metrics = (object.metrics !== undefined && object.metrics !== null)
+      ? MetricColumns.fromPartial(object.metrics)
+      : undefined;
     message.params = object.params?.map((e) => Param.fromPartial(e)) || [];
     message.tags = object.tags?.map((e) => RunTag.fromPartial(e)) || [];
     return message;
