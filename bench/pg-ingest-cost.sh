@@ -4,9 +4,9 @@
 # BENCH_PG_INGEST_STATEMENTS statements per variant and reads its backend's CPU time from /proc:
 #   parse     the binary column arrays received and unnested, nothing stored;
 #   heap      + rows inserted into a copy of tracking.metrics without its index;
-#   indexed   + the copy with tracking.metrics' indexes (the unique metrics_identity);
-#   int-key   the same, with the metric key as an int id instead of text, in the table and its unique
-#             index (what a key dictionary would cost; not Cairn's schema);
+#   indexed   + the copy with tracking.metrics' indexes (the unique metrics_identity, over key ids);
+#   text-key  the same with the metric key's text in the table and its unique index instead of a key
+#             id (Cairn's schema before migration MetricKeys1765400000000);
 #   chunked   the same rows stored as one row per key and batch (arrays of steps, timestamps, values,
 #             NaN flags; indexed on run, key, first step): what a chunked series store would cost
 #             (not Cairn's schema);
@@ -58,10 +58,12 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
   await c.query("INSERT INTO tracking.experiments (experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time) VALUES (424242, 'ingest-cost', 'x', 'active', 0, 0)");
   await c.query('CREATE TABLE public.heap (LIKE tracking.metrics INCLUDING DEFAULTS)');
   await c.query('CREATE TABLE public.indexed (LIKE tracking.metrics INCLUDING ALL)');
-  await c.query('CREATE TABLE public.int_key (run_key bigint NOT NULL, key_id int NOT NULL, step bigint NOT NULL, timestamp bigint NOT NULL, value float8 NOT NULL, is_nan bool NOT NULL)');
-  await c.query('CREATE UNIQUE INDEX ON public.int_key (run_key, key_id, step, timestamp, value, is_nan)');
-  await c.query('CREATE TABLE public.chunks (run_key bigint NOT NULL, key text NOT NULL, first_step bigint NOT NULL, last_step bigint NOT NULL, n int NOT NULL, steps bigint[] NOT NULL, timestamps bigint[] NOT NULL, vals float8[] NOT NULL, nans bool[] NOT NULL)');
-  await c.query('CREATE INDEX ON public.chunks (run_key, key, first_step)');
+  await c.query('CREATE TABLE public.text_key (run_key bigint NOT NULL, key text NOT NULL, step bigint NOT NULL, timestamp bigint NOT NULL, value float8 NOT NULL, is_nan bool NOT NULL)');
+  await c.query('CREATE UNIQUE INDEX ON public.text_key (run_key, key, step, timestamp, value, is_nan)');
+  await c.query('CREATE TABLE public.chunks (run_key bigint NOT NULL, key_id bigint NOT NULL, first_step bigint NOT NULL, last_step bigint NOT NULL, n int NOT NULL, steps bigint[] NOT NULL, timestamps bigint[] NOT NULL, vals float8[] NOT NULL, nans bool[] NOT NULL)');
+  await c.query('CREATE INDEX ON public.chunks (run_key, key_id, first_step)');
+  const repo = new MetricsRepository();
+  const keyIds = await repo.keyIds({ query: (sql, params) => c.query(sql, params).then((r) => r.rows) }, Array.from({ length: 10 }, (_, k) => 'm' + k));
   let batch = 0;
   const rows = () => {
     const ts = Date.now();
@@ -75,22 +77,21 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
   };
   // The binary arrays the hot path sends (libs/persistence pg-array).
   const literals = (ms) => [
-    pgTextArray(ms.map((m) => m.key)),
+    pgInt8Array(ms.map((m) => keyIds.get(m.key))),
     pgInt8Array(ms.map((m) => m.step)),
     pgInt8Array(ms.map((m) => m.timestamp)),
     pgFloat8Array(ms.map((m) => m.value)),
     pgBoolArray(ms.map((m) => m.is_nan)),
   ];
-  const unnest = 'unnest(\$2::text[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key, step, ts, value, is_nan)';
-  const into = (table) => 'INSERT INTO ' + table + ' (run_key, key, step, timestamp, value, is_nan) SELECT \$1, u.key, u.step, u.ts, u.value, u.is_nan FROM ' + unnest;
+  const unnest = 'unnest(\$2::bigint[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key_id, step, ts, value, is_nan)';
+  const into = (table) => 'INSERT INTO ' + table + ' (run_key, key_id, step, timestamp, value, is_nan) SELECT \$1, u.key_id, u.step, u.ts, u.value, u.is_nan FROM ' + unnest;
   const runId = (await c.query("INSERT INTO tracking.runs (run_uuid, experiment_id, name, user_id, status, start_time, lifecycle_stage, artifact_uri) SELECT md5(random()::text), experiment_id, 'r', 'u', 'RUNNING', 0, 'active', 'x' FROM tracking.experiments WHERE name = 'ingest-cost' RETURNING run_uuid")).rows[0].run_uuid;
   const manager = { query: (sql, params) => c.query(sql, params).then((r) => r.rows) };
   const named = { query: (sql, params) => c.query({ name: 'hot_named', text: sql, values: params }).then((r) => r.rows) };
-  const repo = new MetricsRepository();
   const hot = async (m, ms) => {
     const latest = ms.slice(-10).map(({ key, value, timestamp, step, is_nan }) => ({ key, value, timestamp, step, is_nan }));
     const rows = {
-      keys: ms.map((x) => x.key),
+      key_ids: ms.map((x) => keyIds.get(x.key)),
       steps: ms.map((x) => x.step),
       timestamps: ms.map((x) => x.timestamp),
       values: ms.map((x) => x.value),
@@ -105,20 +106,19 @@ const n = Number(process.env.BENCH_PG_INGEST_STATEMENTS || 400);
     parse: (ms) => c.query('SELECT count(*) FROM ' + unnest + ' WHERE \$1::bigint IS NOT NULL', [1, ...literals(ms)]),
     heap: (ms) => c.query(into('public.heap'), [1, ...literals(ms)]),
     indexed: (ms) => c.query(into('public.indexed'), [1, ...literals(ms)]),
-    'int-key': (ms) => {
+    'text-key': (ms) => {
       const [, ...rest] = literals(ms);
-      const ids = pgInt8Array(ms.map((m) => Number(m.key.slice(1))));
       return c.query(
-        'INSERT INTO public.int_key (run_key, key_id, step, timestamp, value, is_nan) SELECT \$1, u.key_id, u.step, u.ts, u.value, u.is_nan' +
-          ' FROM unnest(\$2::bigint[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key_id, step, ts, value, is_nan)',
-        [1, ids, ...rest],
+        'INSERT INTO public.text_key (run_key, key, step, timestamp, value, is_nan) SELECT \$1, u.key, u.step, u.ts, u.value, u.is_nan' +
+          ' FROM unnest(\$2::text[], \$3::bigint[], \$4::bigint[], \$5::float8[], \$6::bool[]) AS u(key, step, ts, value, is_nan)',
+        [1, pgTextArray(ms.map((m) => m.key)), ...rest],
       );
     },
     chunked: (ms) =>
       c.query(
-        'INSERT INTO public.chunks (run_key, key, first_step, last_step, n, steps, timestamps, vals, nans)' +
-          ' SELECT \$1, u.key, min(u.step), max(u.step), count(*), array_agg(u.step ORDER BY u.step, u.ts), array_agg(u.ts ORDER BY u.step, u.ts),' +
-          ' array_agg(u.value ORDER BY u.step, u.ts), array_agg(u.is_nan ORDER BY u.step, u.ts) FROM ' + unnest + ' GROUP BY u.key',
+        'INSERT INTO public.chunks (run_key, key_id, first_step, last_step, n, steps, timestamps, vals, nans)' +
+          ' SELECT \$1, u.key_id, min(u.step), max(u.step), count(*), array_agg(u.step ORDER BY u.step, u.ts), array_agg(u.ts ORDER BY u.step, u.ts),' +
+          ' array_agg(u.value ORDER BY u.step, u.ts), array_agg(u.is_nan ORDER BY u.step, u.ts) FROM ' + unnest + ' GROUP BY u.key_id',
         [1, ...literals(ms)],
       ),
     'hot-path': (ms) => hot(manager, ms),

@@ -116,21 +116,27 @@ function cairnSql(t: SeedTarget, shape: SeedShape): { runs: string[]; bulk: stri
                'mlflow-artifacts:/${hexp}/${HISTORY_RUN_ID}/artifacts', NULL)`,
       `CREATE TEMP TABLE bench_keys AS
          SELECT b.i, b.run_uuid, b.start_time, r.run_key FROM bench_src b JOIN tracking.runs r USING (run_uuid)`,
+      // History rows name their key by tracking.metric_keys' key_id.
+      `INSERT INTO tracking.metric_keys (key)
+       SELECT 'm' || k FROM generate_series(0, ${shape.metrics - 1}) AS k UNION ALL SELECT '${HISTORY_METRIC_KEY}'
+       ON CONFLICT (key) DO NOTHING`,
     ],
     bulk: [
       `INSERT INTO tracking.params (run_uuid, key, value)
        SELECT run_uuid, 'p' || k, ${V.paramValue} FROM bench_src, generate_series(0, ${shape.params - 1}) AS k`,
       `INSERT INTO tracking.tags (run_uuid, key, value)
        SELECT run_uuid, t.key, t.value FROM bench_src, LATERAL ${V.tags} AS t(key, value)`,
-      `INSERT INTO tracking.metrics (run_key, key, step, timestamp, value, is_nan)
-       SELECT run_key, 'm' || k, s, ${V.metricTimestamp('s')}, ${V.metricValue('s')}, false
-       FROM bench_keys, generate_series(0, ${shape.metrics - 1}) AS k, generate_series(0, ${shape.steps - 1}) AS s`,
+      `INSERT INTO tracking.metrics (run_key, key_id, step, timestamp, value, is_nan)
+       SELECT run_key, mk.key_id, s, ${V.metricTimestamp('s')}, ${V.metricValue('s')}, false
+       FROM bench_keys, generate_series(0, ${shape.metrics - 1}) AS k, tracking.metric_keys mk, generate_series(0, ${shape.steps - 1}) AS s
+       WHERE mk.key = 'm' || k`,
       `INSERT INTO tracking.latest_metrics (run_uuid, key, value, timestamp, step, is_nan)
        SELECT run_uuid, 'm' || k, ${V.metricValue(String(shape.steps - 1))},
               ${V.metricTimestamp(String(shape.steps - 1))}, ${shape.steps - 1}, false
        FROM bench_src, generate_series(0, ${shape.metrics - 1}) AS k`,
-      `INSERT INTO tracking.metrics (run_key, key, step, timestamp, value, is_nan)
-       SELECT (SELECT run_key FROM tracking.runs WHERE run_uuid = '${HISTORY_RUN_ID}'), '${HISTORY_METRIC_KEY}', s,
+      `INSERT INTO tracking.metrics (run_key, key_id, step, timestamp, value, is_nan)
+       SELECT (SELECT run_key FROM tracking.runs WHERE run_uuid = '${HISTORY_RUN_ID}'),
+              (SELECT key_id FROM tracking.metric_keys WHERE key = '${HISTORY_METRIC_KEY}'), s,
               ${V.historyTimestamp}, ${V.historyValue}, false
        FROM generate_series(0, ${shape.historyPoints - 1}) AS s`,
       `INSERT INTO tracking.latest_metrics (run_uuid, key, value, timestamp, step, is_nan)

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { loadSync, PackageDefinition } from '@grpc/proto-loader';
 import type { MethodDefinition } from '@grpc/proto-loader';
-import { CairnError, GRPC_PACKAGES, HEALTH_PACKAGE, PROTO_LOADER_OPTIONS, PROTO_ROOT } from '@cairn/contracts';
+import { CairnError, GRPC_PACKAGES, HEALTH_PACKAGE, PROTO_LOADER_OPTIONS, PROTO_ROOT, toMetricColumns } from '@cairn/contracts';
 import { clientPackageDefinition, OutgoingRequest, outgoingRequest, ReceivedMessage, receivedResponse, serverPackageDefinition } from './grpc-codecs';
 
 const FILES = [...GRPC_PACKAGES.tracking.files, ...GRPC_PACKAGES.artifacts.files, ...GRPC_PACKAGES.registry.files, ...HEALTH_PACKAGE.files].map(
@@ -124,10 +124,10 @@ describe('clientPackageDefinition', () => {
         'LogBatch',
         {
           run_id: 'r',
-          metrics: [
-            { key: 'nan', value: NaN, timestamp: 2 ** 53 - 1, step: -5, model_id: undefined, dataset_name: null },
-            { key: 'ü✓', value: -Infinity, timestamp: 0, step: 0, model_id: 'm-1', dataset_name: 'd', dataset_digest: 'x' },
-          ],
+          metrics: toMetricColumns([
+            { key: 'nan', value: NaN, timestamp: 2 ** 53 - 1, step: -5, model_id: undefined },
+            { key: 'ü✓', value: -Infinity, timestamp: 0, step: -(2 ** 53 - 1), model_id: 'm-1', dataset_name: 'd', dataset_digest: 'x' },
+          ]),
           params: [{ key: 'p', value: '' }],
           tags: [],
         },
@@ -143,7 +143,7 @@ describe('clientPackageDefinition', () => {
 
   it('serialises an outgoingRequest as its message, once, and lets go of the message', () => {
     const serialize = method(client, 'cairn.tracking.v1.TrackingService', 'LogBatch').requestSerialize;
-    const message = { run_id: 'r', metrics: [{ key: 'k', value: 1, timestamp: 2, step: 3 }], params: [], tags: [] };
+    const message = { run_id: 'r', metrics: toMetricColumns([{ key: 'k', value: 1, timestamp: 2, step: 3 }]), params: [], tags: [] };
     const outgoing = outgoingRequest(message);
     expect(outgoing).toBeInstanceOf(OutgoingRequest);
     expect(serialize(outgoing)).toEqual(serialize(message));

@@ -21,6 +21,7 @@ describe('migration RunIoFlag1765300000000', () => {
     const ds = await createDataSource(db, { ...trackingPersistence, applicationName: 'run-io-flag-spec' });
     try {
       await runMigrations(ds, 'tracking', db);
+      await ds.undoLastMigration({ transaction: 'each' }); // MetricKeys1765400000000, the one after it
       await ds.undoLastMigration({ transaction: 'each' });
       const columns = await ds.query<{ n: number }[]>(
         `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'tracking' AND table_name = 'runs' AND column_name = 'has_io'`,
@@ -45,7 +46,7 @@ describe('migration RunIoFlag1765300000000', () => {
       await ds.query(`INSERT INTO tracking.run_model_inputs (run_uuid, model_id) VALUES ('model-in', 'm-1')`);
       await ds.query(`INSERT INTO tracking.run_model_outputs (run_uuid, model_id, step) VALUES ('model-out', 'm-2', 3)`);
 
-      expect(await runMigrations(ds, 'tracking', db)).toEqual(['RunIoFlag1765300000000']);
+      expect(await runMigrations(ds, 'tracking', db)).toEqual(['RunIoFlag1765300000000', 'MetricKeys1765400000000']);
       const flags = await ds.query<{ run_uuid: string; has_io: boolean }[]>(
         `SELECT run_uuid, has_io FROM tracking.runs WHERE experiment_id = 7 ORDER BY run_uuid`,
       );

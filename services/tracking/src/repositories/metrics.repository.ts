@@ -85,13 +85,44 @@ const HISTORY_ORDER = 'step, timestamp';
 
 /**
  * Metric history SQL. tracking.metrics is indexed on
- * (run_key, key, step, timestamp, value, is_nan), unique (migration
- * MetricsIdentity1765100000000): every read here is an index(-only)
- * range scan or a handful of index probes, never a scan of a run's whole
- * history.
+ * (run_key, key_id, step, timestamp, value, is_nan), unique (migrations
+ * MetricsIdentity1765100000000, MetricKeys1765400000000): every read here is
+ * an index(-only) range scan or a handful of index probes, never a scan of a
+ * run's whole history. A key is stored once, in tracking.metric_keys; its
+ * key_id never changes, so this repository keeps the ids it has seen.
  */
 @Injectable()
 export class MetricsRepository {
+  /** key → key_id of tracking.metric_keys, for the keys this process has written (ids never change). */
+  private readonly knownKeyIds = new Map<string, number>();
+
+  /**
+   * The key_id of each of `keys` (tracking.metric_keys), keys not stored yet
+   * added first. Two statements, each in its own snapshot: the INSERT waits
+   * for a concurrent writer adding the same key, so the SELECT after it sees
+   * that key too. Run with the reader, outside a transaction.
+   */
+  async keyIds(m: EntityManager, keys: readonly string[]): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    const missing = new Set<string>();
+    for (const key of keys) {
+      const id = this.knownKeyIds.get(key);
+      if (id !== undefined) ids.set(key, id);
+      else missing.add(key);
+    }
+    if (missing.size === 0) return ids;
+    const list = pgTextArray([...missing]);
+    await m.query(REGISTER_KEYS_SQL, [list]);
+    const rows = await m.query<{ key: string; key_id: string | number }[]>(KEY_IDS_SQL, [list]);
+    if (this.knownKeyIds.size + rows.length > KNOWN_KEY_IDS_LIMIT) this.knownKeyIds.clear();
+    for (const row of rows) {
+      ids.set(row.key, Number(row.key_id));
+      this.knownKeyIds.set(row.key, Number(row.key_id));
+    }
+    if (rows.length !== missing.size) throw new Error('metric keys without a key_id after registering them');
+    return ids;
+  }
+
   /**
    * Appends a batch with ONE statement (columns as binary arrays through
    * unnest). `append` is the fast path: the unique metrics_identity index
@@ -156,7 +187,7 @@ export class MetricsRepository {
     }
     return m.query<HistoryRow[]>(
       `SELECT run_key, step, timestamp, value, is_nan FROM tracking.metrics
-       WHERE run_key = $1 AND key = $2${resume}
+       WHERE run_key = $1 AND key_id = ${keyId('$2')}${resume}
        ORDER BY ${HISTORY_ORDER}${limitClause}`,
       params,
     );
@@ -170,7 +201,7 @@ export class MetricsRepository {
        FROM unnest($1::bigint[]) WITH ORDINALITY AS r(run_key, ord)
        CROSS JOIN LATERAL (
          SELECT step, timestamp, value, is_nan FROM tracking.metrics
-         WHERE run_key = r.run_key AND key = $2
+         WHERE run_key = r.run_key AND key_id = ${keyId('$2')}
          ORDER BY ${HISTORY_ORDER} LIMIT $3
        ) h
        ORDER BY r.ord, h.step, h.timestamp
@@ -186,7 +217,7 @@ export class MetricsRepository {
   bounds(m: EntityManager, runKeys: readonly number[], key: string, range: StepRange, limit: number): Promise<SeriesBounds[]> {
     const params: unknown[] = [runKeys, key, limit + 1];
     const inRange = rangeCondition(params, range);
-    const series = `FROM tracking.metrics WHERE run_key = r.run_key AND key = $2${inRange}`;
+    const series = `FROM tracking.metrics WHERE run_key = r.run_key AND key_id = ${keyId('$2')}${inRange}`;
     return m.query<SeriesBounds[]>(
       `SELECT r.run_key,
          (SELECT step ${series} ORDER BY step ASC LIMIT 1) AS min_step,
@@ -207,7 +238,7 @@ export class MetricsRepository {
        FROM unnest($1::bigint[]) AS r(run_key)
        CROSS JOIN LATERAL (
          SELECT step, timestamp, value, is_nan FROM tracking.metrics
-         WHERE run_key = r.run_key AND key = $2${inRange}
+         WHERE run_key = r.run_key AND key_id = ${keyId('$2')}${inRange}
          ORDER BY ${HISTORY_ORDER} LIMIT $3
        ) h`,
       params,
@@ -231,7 +262,7 @@ export class MetricsRepository {
        FROM unnest($2::bigint[], $3::bigint[], $4::bigint[]) AS t(run_key, target, max_step)
        CROSS JOIN LATERAL (
          SELECT step, timestamp, value, is_nan FROM tracking.metrics
-         WHERE run_key = t.run_key AND key = $1 AND step >= t.target AND step <= t.max_step
+         WHERE run_key = t.run_key AND key_id = ${keyId('$1')} AND step >= t.target AND step <= t.max_step
          ORDER BY ${HISTORY_ORDER} LIMIT 1
        ) h
        UNION ALL
@@ -239,12 +270,21 @@ export class MetricsRepository {
        FROM (SELECT DISTINCT run_key, max_step FROM unnest($2::bigint[], $4::bigint[]) AS x(run_key, max_step)) l
        CROSS JOIN LATERAL (
          SELECT step, timestamp, value, is_nan FROM tracking.metrics
-         WHERE run_key = l.run_key AND key = $1 AND step = l.max_step
+         WHERE run_key = l.run_key AND key_id = ${keyId('$1')} AND step = l.max_step
          ORDER BY timestamp DESC LIMIT 1
        ) h`,
       [key, runKeys, targets, maxSteps],
     );
   }
+}
+
+/**
+ * The key_id of the key in parameter `param` (tracking.metric_keys): an
+ * InitPlan PostgreSQL runs once per statement, its result then an index
+ * condition like a constant. An unknown key is NULL, which matches no row.
+ */
+function keyId(param: string): string {
+  return `(SELECT key_id FROM tracking.metric_keys WHERE key = ${param})`;
 }
 
 /** `AND step >= $n AND step <= $m` for the bounds that are set (so the index range applies). */
@@ -273,6 +313,16 @@ const INSERT_HISTORY_SQL: Record<MetricsMode, string> = {
   'skip-existing': namedStatement('tracking_insert_history_skip', `INSERT INTO tracking.metrics ${historySelect('$1', 2, 'skip-existing')}`),
 };
 
+/** Metric keys kept by a process before it starts over (a few MB at most). */
+const KNOWN_KEY_IDS_LIMIT = 100_000;
+
+const REGISTER_KEYS_SQL = namedStatement(
+  'tracking_register_metric_keys',
+  `INSERT INTO tracking.metric_keys (key) SELECT k FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`,
+);
+
+const KEY_IDS_SQL = namedStatement('tracking_metric_key_ids', `SELECT key, key_id FROM tracking.metric_keys WHERE key = ANY ($1::text[])`);
+
 const UPSERT_LATEST_SQL = namedStatement('tracking_upsert_latest', `INSERT INTO tracking.latest_metrics AS l ${latestSelect('$1', 2)}`);
 
 function appendToActiveRunSql(mode: MetricsMode): string {
@@ -295,11 +345,11 @@ const APPEND_TO_ACTIVE_RUN_SQL: Record<MetricsMode, string> = {
 function historySelect(runKey: string, first: number, mode: MetricsMode, from?: string): string {
   const p = (i: number) => `$${first + i}`;
   // ON CONFLICT probes the index before every row: only worth it once a duplicate is known to be there.
-  const skipExisting = mode === 'skip-existing' ? ' ON CONFLICT (run_key, key, step, timestamp, value, is_nan) DO NOTHING' : '';
-  return `(run_key, key, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest)
-       SELECT ${runKey}, u.key, u.step, u.ts, u.value, u.is_nan, u.model_id, u.dataset_name, u.dataset_digest
-       FROM ${from ? `${from}, ` : ''}unnest(${p(0)}::text[], ${p(1)}::bigint[], ${p(2)}::bigint[], ${p(3)}::float8[], ${p(4)}::bool[], ${p(5)}::text[], ${p(6)}::text[], ${p(7)}::text[])
-         AS u(key, step, ts, value, is_nan, model_id, dataset_name, dataset_digest)${skipExisting}`;
+  const skipExisting = mode === 'skip-existing' ? ' ON CONFLICT (run_key, key_id, step, timestamp, value, is_nan) DO NOTHING' : '';
+  return `(run_key, key_id, step, timestamp, value, is_nan, model_id, dataset_name, dataset_digest)
+       SELECT ${runKey}, u.key_id, u.step, u.ts, u.value, u.is_nan, u.model_id, u.dataset_name, u.dataset_digest
+       FROM ${from ? `${from}, ` : ''}unnest(${p(0)}::bigint[], ${p(1)}::bigint[], ${p(2)}::bigint[], ${p(3)}::float8[], ${p(4)}::bool[], ${p(5)}::text[], ${p(6)}::text[], ${p(7)}::text[])
+         AS u(key_id, step, ts, value, is_nan, model_id, dataset_name, dataset_digest)${skipExisting}`;
 }
 
 /**
@@ -308,7 +358,8 @@ function historySelect(runKey: string, first: number, mode: MetricsMode, from?: 
  * has that link (unnest then pads it with NULLs), else as long as keys.
  */
 export interface HistoryRows {
-  keys: readonly string[];
+  /** tracking.metric_keys ids (MetricsRepository.keyIds). */
+  key_ids: readonly number[];
   steps: readonly number[];
   timestamps: readonly number[];
   values: readonly number[];
@@ -322,7 +373,7 @@ export interface HistoryRows {
 export function historyColumns(rows: HistoryRows): HistoryColumns {
   const link = (column: readonly (string | null)[] | null) => (column === null ? null : pgTextArray(column));
   const params = [
-    pgTextArray(rows.keys),
+    pgInt8Array(rows.key_ids),
     pgInt8Array(rows.steps),
     pgInt8Array(rows.timestamps),
     pgFloat8Array(rows.values),
@@ -331,7 +382,7 @@ export function historyColumns(rows: HistoryRows): HistoryColumns {
     link(rows.dataset_names),
     link(rows.dataset_digests),
   ];
-  return { count: rows.keys.length, params };
+  return { count: rows.key_ids.length, params };
 }
 
 /** `(columns) SELECT ... ON CONFLICT ...` of a latest_metrics upsert; the 5 columns of latestColumns are $first..$first+4. */

@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { toMetricColumns, tracking } from '@cairn/contracts';
+import { MetricInput, toMetricColumns, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { pgInt8Array, pgTextArray } from '@cairn/persistence';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
@@ -66,6 +66,7 @@ function setup(metricWriteConcurrency = 2) {
     bounds: jest.fn().mockResolvedValue([]),
     rangeRows: jest.fn().mockResolvedValue([]),
     probe: jest.fn().mockResolvedValue([]),
+    keyIds: jest.fn(async (_m: EntityManager, keys: readonly string[]) => keyIdsOf(keys)),
   };
   const outbox = { append: jest.fn().mockResolvedValue('event-id') };
   const loggedModels = { recordModelMetrics: jest.fn().mockResolvedValue(undefined) };
@@ -81,6 +82,13 @@ function setup(metricWriteConcurrency = 2) {
 }
 
 const metric = (key: string, value: number, step = 0, timestamp = 1): tracking.Metric => ({ key, value, step, timestamp });
+/** prepareMetrics of these metrics, with keyIdsOf's ids. */
+const prepare = (metrics: readonly MetricInput[]) => {
+  const batch = toMetricColumns(metrics);
+  return prepareMetrics(batch, keyIdsOf(batch.keys));
+};
+/** Key ids as the mocked MetricsRepository.keyIds gives them: the key's position in the sorted keys, from 1. */
+const keyIdsOf = (keys: readonly string[]) => new Map([...new Set(keys)].sort().map((key, i) => [key, i + 1]));
 
 describe('RunsService.create', () => {
   const base: tracking.CreateRunRequest = { experiment_id: '1', user_id: 'u', run_name: '', start_time: 5, tags: [] };
@@ -381,16 +389,15 @@ describe('helpers', () => {
   });
 
   it('prepareMetrics: links go with their rows; a row linked to a logged model is also returned as linked', () => {
-    const prepared = prepareMetrics(
-      toMetricColumns([
-        { ...metric('a', 1, 0), model_id: 'm-1', dataset_name: 'd', dataset_digest: 'x' },
-        metric('b', 2, 0),
-        { ...metric('c', 3, 0), dataset_name: 'e' },
-      ]),
-    );
+    const prepared = prepare([
+      { ...metric('a', 1, 0), model_id: 'm-1', dataset_name: 'd', dataset_digest: 'x' },
+      metric('b', 2, 0),
+      { ...metric('c', 3, 0), dataset_name: 'e' },
+    ]);
+    expect(prepared.history.params[0]).toEqual(pgInt8Array([1, 2, 3])); // the rows' key ids
     expect(prepared.history.params.slice(5)).toEqual([pgTextArray(['m-1', null, null]), pgTextArray(['d', null, 'e']), pgTextArray(['x', null, null])]);
     expect(prepared.linked).toEqual([{ key: 'a', value: 1, timestamp: 1, step: 0, is_nan: false, model_id: 'm-1', dataset_name: 'd', dataset_digest: 'x' }]);
-    expect(prepareMetrics(toMetricColumns([metric('b', 2, 0)])).history.params.slice(5)).toEqual([null, null, null]);
+    expect(prepare([metric('b', 2, 0)]).history.params.slice(5)).toEqual([null, null, null]);
   });
 
   it('refuses metric columns of different lengths, nothing written', async () => {
@@ -405,7 +412,7 @@ describe('helpers', () => {
   });
 
   it('prepareMetrics: latest is max step, then timestamp, then value; NaN counts as 0', () => {
-    const { latest } = prepareMetrics(toMetricColumns([metric('a', 5, 1, 10), metric('a', 1, 2, 1), metric('a', 3, 2, 1), metric('n', Number.NaN, 0, 1), metric('n', -1, 0, 1)]));
+    const { latest } = prepare([metric('a', 5, 1, 10), metric('a', 1, 2, 1), metric('a', 3, 2, 1), metric('n', Number.NaN, 0, 1), metric('n', -1, 0, 1)]);
     expect(latest).toEqual([
       { key: 'a', value: 3, step: 2, timestamp: 1, is_nan: false },
       { key: 'n', value: 0, step: 0, timestamp: 1, is_nan: true },

@@ -88,10 +88,11 @@ function linkAt(column: readonly string[], i: number): string | null {
  * Removes exact duplicates (MLflow's metric identity), picks the latest value
  * per key, and turns the batch into the history statement's columns (nothing
  * per metric outlives this call but the linked rows). `batch` is validated
- * (validateMetricColumns).
+ * (validateMetricColumns); `keyIds` holds the key_id of each of its keys
+ * (MetricsRepository.keyIds).
  */
-export function prepareMetrics(batch: tracking.MetricColumns): PreparedMetrics {
-  const keys: string[] = [];
+export function prepareMetrics(batch: tracking.MetricColumns, keyIds: ReadonlyMap<string, number>): PreparedMetrics {
+  const keyIdColumn: number[] = [];
   const steps: number[] = [];
   const timestamps: number[] = [];
   const values: number[] = [];
@@ -111,8 +112,8 @@ export function prepareMetrics(batch: tracking.MetricColumns): PreparedMetrics {
     if (!byStep) kept.set(key, (byStep = new Map<number, number[]>()));
     const sameStep = byStep.get(step);
     if (sameStep?.some((r) => timestamps[r] === timestamp && values[r] === value && nans[r] === is_nan)) continue;
-    const row = keys.length;
-    keys.push(key);
+    const row = keyIdColumn.length;
+    keyIdColumn.push(keyIds.get(key)!);
     steps.push(step);
     timestamps.push(timestamp);
     values.push(value);
@@ -132,7 +133,7 @@ export function prepareMetrics(batch: tracking.MetricColumns): PreparedMetrics {
     if (!current || isLater(step, timestamp, value, current)) latest.set(key, { key, value, timestamp, step, is_nan });
   }
   const history = historyColumns({
-    keys,
+    key_ids: keyIdColumn,
     steps,
     timestamps,
     values,
@@ -475,7 +476,8 @@ export class RunsService {
     const runId = validateRunId(request.run_id);
     const batch = toMetricColumns([request]);
     validateMetricColumns(batch);
-    await this.write(runId, prepareMetrics(batch), [], [], false);
+    const keyIds = await this.metrics.keyIds(this.runs.reader, batch.keys);
+    await this.write(runId, prepareMetrics(batch, keyIds), [], [], false);
   }
 
   async logParam(request: tracking.LogParamRequest): Promise<void> {
@@ -520,7 +522,7 @@ export class RunsService {
           'Please ensure the request contains only one param value per param key.',
       );
     }
-    const prepared = batch.keys.length > 0 ? prepareMetrics(batch) : undefined;
+    const prepared = batch.keys.length > 0 ? prepareMetrics(batch, await this.metrics.keyIds(this.runs.reader, batch.keys)) : undefined;
     // grpc-js and Nest hold the request until the answer: its metric columns go now (the statement's go on).
     request.metrics = undefined;
     await this.write(runId, prepared, params, tags, false);
