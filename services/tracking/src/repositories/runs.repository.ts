@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { namedStatement } from '@cairn/persistence';
-import { SearchQuery } from '../search';
+import { firstGroupParams, MatchCounts, SearchQuery } from '../search';
 
 /** A row of tracking.runs (bigints parsed to numbers). */
 export interface RunRow {
@@ -223,6 +223,9 @@ ORDER BY u.ord`);
  */
 @Injectable()
 export class RunsRepository {
+  /** The match counts of recent search walks (see MatchCounts). */
+  private readonly matchCounts = new MatchCounts();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** The manager for reads outside a transaction. */
@@ -481,14 +484,16 @@ export class RunsRepository {
 
   /**
    * The run ids of a compiled search's page, in its order: the first group's
-   * walk alone when it settles the page, else the whole statement. JIT and
+   * walk alone (its match counts counted, or reused: MatchCounts) when it
+   * settles the page, else the whole statement. JIT and
    * parallel workers are off for Cairn's sessions (@cairn/persistence
    * data-source.ts): a search plans alternatives it may never run.
    */
   async searchRunIds(m: EntityManager, query: SearchQuery): Promise<string[]> {
     const first = query.firstGroup;
     if (first) {
-      const rows = await m.query<{ run_uuid: string }[]>(first.sql, first.params);
+      const counts = await this.matchCounts.get(first.counts, (sql, params) => m.query<Record<string, unknown>[]>(sql, params));
+      const rows = await m.query<{ run_uuid: string }[]>(first.sql, firstGroupParams(first, counts));
       if (rows.length === first.rows) return rows.map((row) => row.run_uuid);
     }
     const rows = await m.query<{ run_uuid: string }[]>(query.sql, query.params);

@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { compileExperimentSearch, ExperimentSearchInput } from './experiment-search.sql';
 import { compileLoggedModelSearch, LoggedModelSearchInput } from './logged-model-search.sql';
 import { compileRunSearch, RunSearchInput } from './run-search.sql';
-import { SearchQuery } from './sql-builder';
+import { FirstGroup, firstGroupParams, SearchQuery } from './sql-builder';
 
 /**
  * Executes the compiled SQL on an in-memory PostgreSQL (PGlite) holding the
@@ -110,17 +110,38 @@ afterAll(async () => {
 
 /** Pages a split search's walk settled (RunsRepository.searchRunIds would not run the whole statement). */
 let settledByFirstGroup = 0;
+/** Of those, pages the walk also settled with other match counts than its own. */
+let settledWithOtherCounts = 0;
 
-/** The page of the whole (joined) statement; where the walk settles it, it must be the same page. */
+/** The walk's rows with these match counts: the page when there are `first.rows` of them. */
+async function walked(first: FirstGroup, counts: readonly number[]): Promise<string[]> {
+  return (await db.query<{ run_uuid: string }>(first.sql, firstGroupParams(first, counts))).rows.map((row) => row.run_uuid);
+}
+
+/**
+ * The page of the whole (joined) statement; where the walk settles it, it
+ * must be the same page: with the counts its counting statement gives, and
+ * with any others (stale ones a caller reused: they choose how the walk runs,
+ * never what it returns).
+ */
 async function ids(query: SearchQuery): Promise<string[]> {
   const result = await db.query<unknown[]>(query.sql, query.params, { rowMode: 'array' });
   const page = result.rows.map((row) => String(row[0]));
   const first = query.firstGroup;
   if (first) {
-    const rows = (await db.query<{ run_uuid: string }>(first.sql, first.params)).rows;
+    const row = (await db.query<Record<string, unknown>>(first.counts.sql, first.counts.params)).rows[0] ?? {};
+    const counts = Array.from({ length: first.counts.n }, (_, i) => Number(row[`k${i}`]));
+    const rows = await walked(first, counts);
     if (rows.length === first.rows) {
-      expect(rows.map((row) => row.run_uuid)).toEqual(page);
+      expect(rows).toEqual(page);
       settledByFirstGroup += 1;
+    }
+    for (const other of [counts.map(() => 0), counts.map(() => 1e9), counts.map(() => 1000), counts.map((k, i) => (i === 0 ? 1e9 : k))]) {
+      const stale = await walked(first, other);
+      if (stale.length === first.rows) {
+        expect(stale).toEqual(page);
+        settledWithOtherCounts += 1;
+      }
     }
   }
   return page;
@@ -314,8 +335,9 @@ describe('run search on PostgreSQL (PGlite)', () => {
           }
         }
       }
-      // The common pages came from the walk alone (and matched the joined statement's).
+      // The common pages came from the walk alone (and matched the joined statement's), also with other counts.
       expect(settledByFirstGroup - settledBefore).toBeGreaterThan(10);
+      expect(settledWithOtherCounts).toBeGreaterThan(10);
     });
 
     it('orders real values, then NaN, then missing ones, ties by start_time DESC', async () => {

@@ -2,6 +2,7 @@ import { compileExperimentSearch } from './experiment-search.sql';
 import { compileLoggedModelSearch } from './logged-model-search.sql';
 import { compileRunSearch, RunSearchInput } from './run-search.sql';
 import { expectInvalid } from './search-test-helpers';
+import { firstGroupParams, MatchCountSlot } from './sql-builder';
 
 const runInput = (over: Partial<RunSearchInput> = {}): RunSearchInput => ({
   experimentIds: [1],
@@ -90,17 +91,21 @@ describe('compileRunSearch', () => {
     const sql = query.firstGroup?.sql ?? '';
     const params = query.firstGroup?.params ?? [];
     expect(query.firstGroup?.rows).toBe(11);
-    // Matches counted: the metric condition up to the selectivity threshold, then (unless it is
-    // selective) the param equality up to the hash cap.
-    expect(sql).toMatch(/^WITH g0k AS MATERIALIZED \(SELECT \*, k0 >= \$13::bigint AND k1 >= \$13::bigint AS walk FROM \(SELECT \*, /);
-    expect(sql).toContain(
-      'CASE WHEN k1 >= $13::bigint THEN (SELECT count(*) FROM (SELECT 1 FROM tracking.params f1 WHERE f1.key = $2::text' +
-        ' AND f1.value = $3::text AND octet_length(f1.value) <= 1000 LIMIT $14::bigint + 1) c) ELSE 0 END AS k0',
+    // Matches counted by their own statement: the metric condition up to the selectivity threshold,
+    // then (unless it is selective) the param equality up to the hash cap.
+    const counts = query.firstGroup?.counts;
+    expect(counts?.n).toBe(2);
+    expect(counts?.sql).toBe(
+      'SELECT k0, k1 FROM (SELECT *, CASE WHEN k1 >= $5::bigint THEN (SELECT count(*) FROM (SELECT 1 FROM tracking.params f1' +
+        ' WHERE f1.key = $1::text AND f1.value = $2::text AND octet_length(f1.value) <= 1000 LIMIT $6::bigint + 1) c) ELSE 0 END AS k0' +
+        ' FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM tracking.latest_metrics f3 WHERE f3.key = $3::text AND f3.is_nan IS NOT TRUE' +
+        ' AND f3.value > $4::double precision LIMIT $5::bigint) c) AS k1, TRUE AS probed OFFSET 0) p OFFSET 0) k',
     );
-    expect(sql).toContain(
-      'FROM (SELECT (SELECT count(*) FROM (SELECT 1 FROM tracking.latest_metrics f3 WHERE f3.key = $6::text AND f3.is_nan IS NOT TRUE' +
-        ' AND f3.value > $7::double precision LIMIT $13::bigint) c) AS k1, TRUE AS probed OFFSET 0) p OFFSET 0) k)',
-    );
+    expect(counts?.params).toEqual(['p', 'x', 'm', '0.5', 110, 2200]);
+    // The walk takes them as parameters (MatchCountSlot, filled by firstGroupParams).
+    expect(sql).toMatch(/^WITH g0k AS MATERIALIZED \(SELECT \*, k0 >= \$13::bigint AND k1 >= \$13::bigint AS walk FROM \(SELECT \$15::bigint AS k0, \$16::bigint AS k1\) k\),\n/);
+    expect(params.slice(14)).toEqual([new MatchCountSlot(0), new MatchCountSlot(1)]);
+    if (query.firstGroup) expect(firstGroupParams(query.firstGroup, [7, 8]).slice(12)).toEqual([110, 2200, 7, 8]);
     expect(sql).toContain(
       'FROM (SELECT w.run_uuid, w.value FROM tracking.latest_metrics w WHERE w.key = $8::text AND w.is_nan IS NOT TRUE AND w.value IS NOT NULL ORDER BY w.value ASC LIMIT $12::bigint) o4\n' +
         'CROSS JOIN LATERAL (SELECT * FROM tracking.runs r WHERE r.run_uuid = o4.run_uuid OFFSET 0) r\n',

@@ -19,7 +19,33 @@ export interface SearchQuery {
    * then never runs: the joined statement of every group, which plans in
    * several times the walk's time, for the pages the walk cannot prove.
    */
-  firstGroup?: { sql: string; params: unknown[]; rows: number };
+  firstGroup?: FirstGroup;
+}
+
+/**
+ * The walk of a split search (QueryBuilder.walkedGroup). Its statement takes
+ * the match counts of its indexed conditions as parameters (MatchCountSlot
+ * in `params`, filled by firstGroupParams): `counts` is the statement that
+ * counts them (one row, columns k0..k{n-1}). The counts only choose how the
+ * walk runs (whether it is tried, whether a condition is hashed or probed);
+ * the walk returns the page or nothing whatever they are, so a caller may
+ * reuse counts it got a little earlier (RunsRepository: MatchCounts).
+ */
+export interface FirstGroup {
+  sql: string;
+  params: unknown[];
+  rows: number;
+  counts: { sql: string; params: unknown[]; n: number };
+}
+
+/** Where a first group's statement takes match count `index` of its `counts` statement. */
+export class MatchCountSlot {
+  constructor(readonly index: number) {}
+}
+
+/** The first group's parameters with its match counts in their slots. */
+export function firstGroupParams(first: FirstGroup, counts: readonly number[]): unknown[] {
+  return first.params.map((p) => (p instanceof MatchCountSlot ? counts[p.index] : p));
 }
 
 /**
@@ -215,8 +241,9 @@ export class QueryBuilder {
     if (!first || !walk) return { sql, params: this.params };
     // The walk is tried first, alone: its rows are the page when it proves itself complete and fills it.
     const walked = this.walkedGroup(walk, first.order, first.conditions, neededCount, needed);
-    const firstSql = `WITH ${walked.join(',\n')}\nSELECT ${id} FROM g0w WHERE (SELECT complete FROM g0c) ORDER BY n ${page}`;
-    return { ...withOwnParams(sql, this.params), firstGroup: { ...withOwnParams(firstSql, this.params), rows: maxResults + 1 } };
+    const firstSql = `WITH ${walked.ctes.join(',\n')}\nSELECT ${id} FROM g0w WHERE (SELECT complete FROM g0c) ORDER BY n ${page}`;
+    const counts = { ...withOwnParams(walked.counts, this.params), n: walked.n };
+    return { ...withOwnParams(sql, this.params), firstGroup: { ...withOwnParams(firstSql, this.params), rows: maxResults + 1, counts } };
   }
 
   /**
@@ -228,15 +255,22 @@ export class QueryBuilder {
    * entries that pass. PostgreSQL cannot plan this itself: its hash joins
    * lose the walk's order, so a moderately selective filter costs either a
    * probe per walked entry or a sort of every match.
-   * `g0k` counts (up to a cap) the matches of the indexed conditions; with a
-   * very selective one the walk is skipped (never computed). The walk's rows
+   * `counts` counts (up to a cap) the matches of the indexed conditions, and
+   * `g0k` takes them as parameters; with a very selective one the walk is
+   * skipped (never computed). The walk's rows
    * are the group's when they provably are (`g0c`): it filled the page and
    * every index entry up to its last value was walked, or it walked the whole
    * index. Otherwise (selective filters, other experiments' runs, fewer
    * matches than the page) the search runs as the joined statement, planned
    * as PostgreSQL sees fit (see buildSplit).
    */
-  private walkedGroup(walk: IndexWalk, order: string, conditions: readonly string[], neededCount: number, needed: string): string[] {
+  private walkedGroup(
+    walk: IndexWalk,
+    order: string,
+    conditions: readonly string[],
+    neededCount: number,
+    needed: string,
+  ): { ctes: string[]; counts: string; n: number } {
     const name = 'g0';
     const entries = neededCount * WALK_ENTRIES_PER_ROW;
     const bound = this.bind(entries, 'bigint');
@@ -284,14 +318,18 @@ export class QueryBuilder {
     const last = walk.ascending ? `<= (SELECT max(v) FROM ${name}w)` : `>= (SELECT min(v) FROM ${name}w)`;
     const upTo = (extra: string) =>
       `(SELECT count(*) FROM (SELECT 1 FROM ${walk.table} w WHERE ${walk.where('w')}${extra} LIMIT ${bound} + 1) x) <= ${bound}`;
-    return [
-      // OFFSET 0: each count runs once, not once per reference.
-      `${name}k AS MATERIALIZED (SELECT *, ${walkable} AS walk FROM (SELECT *, ${hashed.join(', ')}` +
-        ` FROM (SELECT ${[...probed, 'TRUE AS probed'].join(', ')} OFFSET 0) p OFFSET 0) k)`,
+    // OFFSET 0: each count runs once, not once per reference.
+    const counts =
+      `SELECT ${counted.map((_, i) => `k${i}`).join(', ')} FROM (SELECT *, ${hashed.join(', ')}` +
+      ` FROM (SELECT ${[...probed, 'TRUE AS probed'].join(', ')} OFFSET 0) p OFFSET 0) k`;
+    const slots = counted.map((_, i) => `${this.bind(new MatchCountSlot(i), 'bigint')} AS k${i}`);
+    const ctes = [
+      `${name}k AS MATERIALIZED (SELECT *, ${walkable} AS walk FROM (SELECT ${slots.join(', ')}) k)`,
       walked,
       `${name}c AS MATERIALIZED (SELECT CASE WHEN NOT (SELECT walk FROM ${name}k) THEN false` +
         ` WHEN (SELECT count(*) FROM ${name}w) = ${needed} THEN ${upTo(` AND w.${value} ${last}`)} ELSE ${upTo('')} END AS complete)`,
     ];
+    return { ctes, counts, n: counted.length };
   }
 }
 
