@@ -355,7 +355,7 @@ function historySelect(runKey: string, first: number, mode: MetricsMode, from?: 
 /**
  * The rows of a history write as columns: element i of each is row i (NaN
  * already stored as value 0 with nans[i]). A link column is null when no row
- * has that link (unnest then pads it with NULLs), else as long as keys.
+ * has that link (unnest then pads it with NULLs), else as long as key_ids.
  */
 export interface HistoryRows {
   /** tracking.metric_keys ids (MetricsRepository.keyIds). */
