@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, Header, HttpCode, Post, Query } from '@nestjs/common';
-import { CairnError, toMetricColumns, tracking } from '@cairn/contracts';
+import { CairnError, tracking } from '@cairn/contracts';
 import { TrackingClient } from '../clients/tracking.client';
 import {
   createRunBody,
@@ -7,8 +7,7 @@ import {
   getRunQuery,
   JsonRun,
   jsonRun,
-  logBatchBody,
-  logBatchCanonicalBody,
+  logBatchRequest,
   logInputsBody,
   logMetricBody,
   logOutputsBody,
@@ -135,14 +134,9 @@ export class RunsController {
         `Batched logging API requests must be at most ${MAX_BATCH_LOG_REQUEST_BYTES} bytes, got a request of size ${size}.`,
       );
     }
-    const request = parseRequest(logBatchBody, body ?? {}, logBatchCanonicalBody);
+    const request = logBatchRequest(body ?? {});
     releaseMetrics(body);
-    return this.tracking.call('logBatch', {
-      run_id: runIdOf(request),
-      metrics: toMetricColumns(request.metrics ?? []),
-      params: request.params ?? [],
-      tags: request.tags ?? [],
-    });
+    return this.tracking.call('logBatch', request);
   }
 
   @Post('runs/log-inputs')

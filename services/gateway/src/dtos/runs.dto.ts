@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { tracking } from '@cairn/contracts';
-import { queryString, wire } from '../http/request-parsing';
+import { MetricInput, toMetricColumns, tracking } from '@cairn/contracts';
+import { parseRequest, queryString, wire } from '../http/request-parsing';
 import { JsonMetric, jsonMetrics } from './metrics.dto';
 
 /**
@@ -50,17 +50,6 @@ const metric = z.object({
   dataset_digest: z.string().optional(),
 });
 
-/** `metric` in canonical JSON only (see parseRequest): JSON numbers; z.int() is a safe integer. */
-const canonicalMetric = z.object({
-  key: z.string(),
-  value: z.number(),
-  timestamp: z.int(),
-  step: z.int().optional(),
-  model_id: z.string().optional(),
-  dataset_name: z.string().optional(),
-  dataset_digest: z.string().optional(),
-});
-
 export const logMetricBody = metric.extend(runRef);
 
 export const logParamBody = z.object({ ...runRef, key: z.string(), value: z.string().default('') });
@@ -76,8 +65,67 @@ export const logBatchBody = z.object({
   tags: z.array(tag).optional(),
 });
 
-/** logBatchBody in canonical JSON only: the log-batch controller's fast path (see parseRequest). */
-export const logBatchCanonicalBody = logBatchBody.extend({ metrics: z.array(canonicalMetric).optional() });
+/** logBatchBody but its metrics (see logBatchRequest). */
+const logBatchEnvelope = logBatchBody.omit({ metrics: true });
+
+/** `metrics[i][field]` of a link field, or a verdict: undefined (absent), false (not a string). */
+function linkField(m: Record<string, unknown>, field: 'model_id' | 'dataset_name' | 'dataset_digest'): string | undefined | false {
+  const v = m[field];
+  return v === undefined || typeof v === 'string' ? v : false;
+}
+
+/**
+ * A log-batch's metrics as tracking's MetricColumns when every metric is in
+ * canonical JSON — `key` a string, `value` a JSON number, `timestamp` (and
+ * `step`, when there) a safe integer, links strings, other fields ignored —
+ * else null: then the full schema (logBatchBody, with protobuf JSON's
+ * strings for int64 and double) judges and words the message. The columns
+ * are what toMetricColumns makes of the full schema's output for such
+ * metrics (the unit test compares the two on random messages). Checked
+ * field by field, with no object per metric: zod's copy of 1000 metric
+ * objects, with its checks' results, was ~60% of the gateway's garbage per
+ * log-batch, and every scavenge that meets a batch in flight copies it.
+ */
+export function canonicalMetricColumns(metrics: unknown): tracking.MetricColumns | null {
+  if (metrics === undefined) return toMetricColumns([]);
+  if (!Array.isArray(metrics)) return null;
+  const n = metrics.length;
+  const keys = new Array<string>(n);
+  const values = new Array<number>(n);
+  const timestamps = new Array<number>(n);
+  const steps = new Array<number>(n);
+  let links = false;
+  for (let i = 0; i < n; i++) {
+    const m: unknown = metrics[i];
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) return null;
+    const { key, value, timestamp, step } = m as Record<string, unknown>;
+    if (typeof key !== 'string' || typeof value !== 'number' || !Number.isFinite(value)) return null;
+    if (!Number.isSafeInteger(timestamp) || (step !== undefined && !Number.isSafeInteger(step))) return null;
+    const model = linkField(m as Record<string, unknown>, 'model_id');
+    const name = linkField(m as Record<string, unknown>, 'dataset_name');
+    const digest = linkField(m as Record<string, unknown>, 'dataset_digest');
+    if (model === false || name === false || digest === false) return null;
+    links ||= !!model || !!name || !!digest;
+    keys[i] = key;
+    values[i] = value;
+    timestamps[i] = timestamp as number;
+    steps[i] = (step as number | undefined) ?? 0;
+  }
+  // Rare: metrics linked to a logged model or dataset take the general conversion.
+  if (links) return toMetricColumns(metrics as MetricInput[]);
+  return { keys, values, timestamps, steps, model_ids: [], dataset_names: [], dataset_digests: [] };
+}
+
+/** A log-batch body as tracking's request (metrics through canonicalMetricColumns when they can). */
+export function logBatchRequest(body: unknown): tracking.LogBatchRequest {
+  const metrics = body !== null && typeof body === 'object' && !Array.isArray(body) ? canonicalMetricColumns((body as { metrics?: unknown }).metrics) : null;
+  if (metrics) {
+    const request = parseRequest(logBatchEnvelope, body);
+    return { run_id: runIdOf(request), metrics, params: request.params ?? [], tags: request.tags ?? [] };
+  }
+  const request = parseRequest(logBatchBody, body);
+  return { run_id: runIdOf(request), metrics: toMetricColumns(request.metrics ?? []), params: request.params ?? [], tags: request.tags ?? [] };
+}
 
 const dataset = z.object({
   name: z.string(),

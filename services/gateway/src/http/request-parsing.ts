@@ -10,23 +10,10 @@ function describeValue(value: unknown): string {
  * Validates a request message (query for GET, JSON body otherwise) with
  * MLflow's wording: a missing required field, or a value of the wrong type,
  * is INVALID_PARAMETER_VALUE naming the parameter.
- *
- * `canonical` (for the bulk messages of hot paths) is a stricter schema of
- * the same message: it accepts only the canonical JSON form of each field
- * (numbers as JSON numbers, none of protobuf JSON's strings for int64 and
- * double) and gives the output `schema` gives for such input. It is tried
- * first; whatever it refuses is judged, and worded, by `schema`. The wire
- * types' preprocessing is what costs: a 1000-metric log-batch takes 0.67 ms
- * and 1.2 MB of garbage through `schema`, 0.06 ms and 0.27 MB through its
- * canonical form.
  */
-export function parseRequest<S extends z.ZodType>(schema: S, input: unknown, canonical?: z.ZodType<z.infer<S>>): z.infer<S> {
+export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new CairnError('BAD_REQUEST', 'Malformed request: the body must be a JSON object.');
-  }
-  if (canonical) {
-    const fast = canonical.safeParse(input);
-    if (fast.success) return fast.data;
   }
   const result = schema.safeParse(input);
   if (result.success) return result.data;

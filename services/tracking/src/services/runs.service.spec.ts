@@ -3,7 +3,7 @@ import { MetricInput, toMetricColumns, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { pgInt8Array, pgTextArray } from '@cairn/persistence';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
-import { MetricsRepository } from '../repositories/metrics.repository';
+import { historyColumns, MetricsRepository } from '../repositories/metrics.repository';
 import { KeyValue, NewRun, RunChildren, RunRow, RunsRepository } from '../repositories/runs.repository';
 import { decodeHistoryToken, encodeHistoryToken, MetricsService, metricsJson, sampleSteps } from './metrics.service';
 import { generateRunName, newRunId, prepareMetrics, runArtifactUri, RunsService, toRunMessages } from './runs.service';
@@ -409,6 +409,36 @@ describe('helpers', () => {
     }
     expect(metrics.appendToActiveRun).not.toHaveBeenCalled();
     expect(runs.transaction).not.toHaveBeenCalled();
+  });
+
+  it('prepareMetrics: drops exactly the rows identical to an earlier one (-0 is 0, NaN is NaN), in any batch size', () => {
+    // A reference by string identity; values from a small set so that many rows repeat.
+    const pool = [0, -0, 1, -1, 0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 52 + 1];
+    let seed = 7;
+    const next = (k: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 16) % k;
+    };
+    for (const size of [1, 10, 999, 1000, 3000]) {
+      const batch = Array.from({ length: size }, () => metric(`k${next(3)}`, pool[next(pool.length)]!, next(4) * 2 ** 40, 1 + next(3)));
+      const seen = new Set<string>();
+      const kept = batch.filter((m) => {
+        const id = `${m.key}|${m.step}|${m.timestamp}|${Number.isNaN(m.value) ? 'nan' : m.value + 0}`;
+        return seen.has(id) ? false : (seen.add(id), true);
+      });
+      const ids = keyIdsOf(batch.map((m) => m.key));
+      const expected = historyColumns({
+        key_ids: kept.map((m) => ids.get(m.key)!),
+        steps: kept.map((m) => m.step!),
+        timestamps: kept.map((m) => m.timestamp),
+        values: kept.map((m) => (Number.isNaN(m.value) ? 0 : m.value)),
+        nans: kept.map((m) => Number.isNaN(m.value)),
+        model_ids: null,
+        dataset_names: null,
+        dataset_digests: null,
+      });
+      expect(prepare(batch).history).toEqual(expected);
+    }
   });
 
   it('prepareMetrics: latest is max step, then timestamp, then value; NaN counts as 0', () => {

@@ -52,20 +52,15 @@ const EMPTY_METRICS: tracking.MetricColumns = toMetricColumns([]);
 
 // ------------------------------------------------------------------ helpers
 
-/** MLflow stores NaN as 0 with is_nan; ±Infinity are kept as such (PostgreSQL has them). */
-export function storedValue(value: number): { value: number; is_nan: boolean } {
-  return Number.isNaN(value) ? { value: 0, is_nan: true } : { value, is_nan: false };
-}
-
 export function readValue(value: number, isNan: boolean): number {
   return isNan ? Number.NaN : value;
 }
 
 /** MLflow's ordering of metric values for "latest": step, then timestamp, then value (NaN as 0). */
-function isLater(step: number, timestamp: number, value: number, than: LatestMetric): boolean {
-  if (step !== than.step) return step > than.step;
-  if (timestamp !== than.timestamp) return timestamp > than.timestamp;
-  return value > than.value;
+function isLater(step: number, timestamp: number, value: number, thanStep: number, thanTimestamp: number, thanValue: number): boolean {
+  if (step !== thanStep) return step > thanStep;
+  if (timestamp !== thanTimestamp) return timestamp > thanTimestamp;
+  return value > thanValue;
 }
 
 /** A stored metric linked to a logged model. */
@@ -84,42 +79,80 @@ function linkAt(column: readonly string[], i: number): string | null {
   return column.length === 0 ? null : column[i] || null;
 }
 
+/** A double's two 32-bit words, for hashing (F64_BITS views F64's bytes). */
+const F64 = new Float64Array(1);
+const F64_BITS = new Int32Array(F64.buffer);
+
+/** Mixes the bits of `x` into the 32-bit hash `h` (murmur3's constants). */
+function mixDouble(h: number, x: number): number {
+  F64[0] = x;
+  h = Math.imul(h ^ F64_BITS[0]!, 0xcc9e2d51);
+  h = Math.imul((h << 15) | (h >>> 17), 0x1b873593);
+  h ^= F64_BITS[1]!;
+  return Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
+}
+
 /**
- * Removes exact duplicates (MLflow's metric identity), picks the latest value
- * per key, and turns the batch into the history statement's columns (nothing
- * per metric outlives this call but the linked rows). `batch` is validated
- * (validateMetricColumns); `keyIds` holds the key_id of each of its keys
- * (MetricsRepository.keyIds).
+ * Open-addressing set of the rows kept by prepareMetrics (row + 1 per slot, 0
+ * free), hashed on MLflow's metric identity. One table per process, cleared
+ * per batch: prepareMetrics runs to its end without yielding.
+ */
+let keptRows = new Int32Array(2048);
+
+/**
+ * Removes exact duplicates (MLflow's metric identity: key, step, timestamp,
+ * value, NaN-ness), picks the latest value per key, and turns the batch into
+ * the history statement's columns. Nothing is allocated per metric: the
+ * columns are filled in place and the duplicates found through keptRows, so a
+ * batch leaves the tracking service's young generation as a few arrays.
+ * `batch` is validated (validateMetricColumns); `keyIds` holds the key_id of
+ * each of its keys (MetricsRepository.keyIds).
  */
 export function prepareMetrics(batch: tracking.MetricColumns, keyIds: ReadonlyMap<string, number>): PreparedMetrics {
-  const keyIdColumn: number[] = [];
-  const steps: number[] = [];
-  const timestamps: number[] = [];
-  const values: number[] = [];
-  const nans: boolean[] = [];
+  const n = batch.keys.length;
+  const keyIdColumn = new Array<number>(n);
+  const steps = new Array<number>(n);
+  const timestamps = new Array<number>(n);
+  const values = new Array<number>(n);
+  const nans = new Array<boolean>(n);
   const linkColumns = batch.model_ids.length > 0 || batch.dataset_names.length > 0 || batch.dataset_digests.length > 0;
   const links = linkColumns ? { model_ids: [] as (string | null)[], dataset_names: [] as (string | null)[], dataset_digests: [] as (string | null)[] } : null;
-  // key → step → rows (indices into the columns above) kept so far: no string building per metric.
-  const kept = new Map<string, Map<number, number[]>>();
-  const latest = new Map<string, LatestMetric>();
+  let slots = keptRows.length;
+  while (slots < 2 * n) slots *= 2;
+  if (slots !== keptRows.length) keptRows = new Int32Array(slots);
+  const table = keptRows;
+  table.fill(0);
+  const mask = slots - 1;
+  // key → row of its latest value so far
+  const latestRow = new Map<string, number>();
   const linked: LinkedMetric[] = [];
-  for (let i = 0; i < batch.keys.length; i++) {
+  let rows = 0;
+  for (let i = 0; i < n; i++) {
     const key = batch.keys[i]!;
+    const keyId = keyIds.get(key)!;
     const step = batch.steps[i]!;
     const timestamp = batch.timestamps[i]!;
-    const { value, is_nan } = storedValue(batch.values[i]!);
-    let byStep = kept.get(key);
-    if (!byStep) kept.set(key, (byStep = new Map<number, number[]>()));
-    const sameStep = byStep.get(step);
-    if (sameStep?.some((r) => timestamps[r] === timestamp && values[r] === value && nans[r] === is_nan)) continue;
-    const row = keyIdColumn.length;
-    keyIdColumn.push(keyIds.get(key)!);
-    steps.push(step);
-    timestamps.push(timestamp);
-    values.push(value);
-    nans.push(is_nan);
-    if (sameStep) sameStep.push(row);
-    else byStep.set(step, [row]);
+    const raw = batch.values[i]!;
+    const isNan = Number.isNaN(raw);
+    const value = isNan ? 0 : raw; // MLflow stores NaN as 0 with is_nan
+    // -0 + 0 is 0: PostgreSQL's index holds -0 and 0 as equal, so must the hash.
+    let slot = mixDouble(mixDouble(mixDouble(mixDouble(keyId, step), timestamp), value + 0), isNan ? 1 : 0) & mask;
+    let duplicate = false;
+    for (let at = table[slot]!; at !== 0; slot = (slot + 1) & mask, at = table[slot]!) {
+      const r = at - 1;
+      if (keyIdColumn[r] === keyId && steps[r] === step && timestamps[r] === timestamp && values[r] === value && nans[r] === isNan) {
+        duplicate = true;
+        break;
+      }
+    }
+    if (duplicate) continue;
+    const row = rows++;
+    table[slot] = row + 1;
+    keyIdColumn[row] = keyId;
+    steps[row] = step;
+    timestamps[row] = timestamp;
+    values[row] = value;
+    nans[row] = isNan;
     if (links) {
       const model_id = linkAt(batch.model_ids, i);
       const dataset_name = linkAt(batch.dataset_names, i);
@@ -127,11 +160,12 @@ export function prepareMetrics(batch: tracking.MetricColumns, keyIds: ReadonlyMa
       links.model_ids.push(model_id);
       links.dataset_names.push(dataset_name);
       links.dataset_digests.push(dataset_digest);
-      if (model_id !== null) linked.push({ key, value, timestamp, step, is_nan, model_id, dataset_name, dataset_digest });
+      if (model_id !== null) linked.push({ key, value, timestamp, step, is_nan: isNan, model_id, dataset_name, dataset_digest });
     }
-    const current = latest.get(key);
-    if (!current || isLater(step, timestamp, value, current)) latest.set(key, { key, value, timestamp, step, is_nan });
+    const best = latestRow.get(key);
+    if (best === undefined || isLater(step, timestamp, value, steps[best]!, timestamps[best]!, values[best]!)) latestRow.set(key, row);
   }
+  for (const column of [keyIdColumn, steps, timestamps, values, nans]) column.length = rows;
   const history = historyColumns({
     key_ids: keyIdColumn,
     steps,
@@ -142,8 +176,10 @@ export function prepareMetrics(batch: tracking.MetricColumns, keyIds: ReadonlyMa
     dataset_names: links?.dataset_names ?? null,
     dataset_digests: links?.dataset_digests ?? null,
   });
+  const latest: LatestMetric[] = [];
+  for (const [key, r] of latestRow) latest.push({ key, value: values[r]!, timestamp: timestamps[r]!, step: steps[r]!, is_nan: nans[r]! });
   // Sorted by key: concurrent writers to one run then lock latest_metrics rows in the same order.
-  return { history, latest: [...latest.values()].sort(byKey), linked };
+  return { history, latest: latest.sort(byKey), linked };
 }
 
 /**
@@ -178,9 +214,14 @@ function validateMetricColumns(batch: tracking.MetricColumns): void {
   if (batch.values.length !== n || batch.timestamps.length !== n || batch.steps.length !== n || !fullOrEmpty) {
     throw CairnError.invalidParameter('Malformed metric columns: every column must hold one element per metric');
   }
+  const validKeys = new Set<string>(); // a batch repeats a few keys: each is checked once
   for (let i = 0; i < n; i++) {
-    validateKey('Metric name', batch.keys[i]!);
-    validateMetricNumbers(batch.keys[i]!, batch.values[i]!, batch.timestamps[i]!, batch.steps[i]!);
+    const key = batch.keys[i]!;
+    if (!validKeys.has(key)) {
+      validateKey('Metric name', key);
+      validKeys.add(key);
+    }
+    validateMetricNumbers(key, batch.values[i]!, batch.timestamps[i]!, batch.steps[i]!);
   }
 }
 
