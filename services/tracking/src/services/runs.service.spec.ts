@@ -429,7 +429,7 @@ describe('helpers', () => {
       const ids = keyIdsOf(batch.map((m) => m.key));
       const expected = historyColumns({
         key_ids: kept.map((m) => ids.get(m.key)!),
-        steps: kept.map((m) => m.step!),
+        steps: kept.map((m) => m.step),
         timestamps: kept.map((m) => m.timestamp),
         values: kept.map((m) => (Number.isNaN(m.value) ? 0 : m.value)),
         nans: kept.map((m) => Number.isNaN(m.value)),
