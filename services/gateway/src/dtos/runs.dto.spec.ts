@@ -1,4 +1,4 @@
-import { CairnError, toMetricColumns } from '@cairn/contracts';
+import { CairnError, MetricColumnsReader, toMetricColumns } from '@cairn/contracts';
 import { parseRequest } from '../http/request-parsing';
 import { canonicalMetricColumns, logBatchBody, logBatchRequest, runIdOf } from './runs.dto';
 
@@ -77,11 +77,8 @@ describe('log-batch canonical fast path', () => {
     ];
     for (const m of refused) expect(canonicalMetricColumns([{ key: 'k', ...m }])).toBeNull();
     expect(canonicalMetricColumns(null)).toBeNull();
-    expect(logBatchRequest({ run_id: 'r', metrics: [{ key: 'k', value: 'NaN', timestamp: '5' }] }).metrics).toMatchObject({
-      keys: ['k'],
-      values: [Number.NaN],
-      timestamps: [5],
-    });
+    const slow = logBatchRequest({ run_id: 'r', metrics: [{ key: 'k', value: 'NaN', timestamp: '5' }] }).metrics!;
+    expect(new MetricColumnsReader(slow).metrics()).toEqual([{ key: 'k', value: Number.NaN, timestamp: 5, step: 0 }]);
   });
 
   it('keeps links in their columns ("" where a metric has none)', () => {
@@ -89,14 +86,11 @@ describe('log-batch canonical fast path', () => {
       { key: 'a', value: 1, timestamp: 2, model_id: 'm-1' },
       { key: 'b', value: 3, timestamp: 4, step: 5, dataset_name: 'd' },
     ];
-    expect(canonicalMetricColumns(metrics)).toEqual({
-      keys: ['a', 'b'],
-      values: [1, 3],
-      timestamps: [2, 4],
-      steps: [0, 5],
-      model_ids: ['m-1', ''],
-      dataset_names: ['', 'd'],
-      dataset_digests: [],
-    });
+    const columns = canonicalMetricColumns(metrics)!;
+    expect(new MetricColumnsReader(columns).metrics()).toEqual([
+      { key: 'a', value: 1, timestamp: 2, step: 0, model_id: 'm-1' },
+      { key: 'b', value: 3, timestamp: 4, step: 5, dataset_name: 'd' },
+    ]);
+    expect([columns.model_ids, columns.dataset_names, columns.dataset_digests]).toEqual([['m-1', ''], ['', 'd'], []]);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MetricInput, toMetricColumns, tracking } from '@cairn/contracts';
+import { MetricColumnsBuilder, MetricInput, toMetricColumns, tracking } from '@cairn/contracts';
 import { parseRequest, queryString, wire } from '../http/request-parsing';
 import { JsonMetric, jsonMetrics } from './metrics.dto';
 
@@ -89,14 +89,9 @@ function linkField(m: Record<string, unknown>, field: 'model_id' | 'dataset_name
 export function canonicalMetricColumns(metrics: unknown): tracking.MetricColumns | null {
   if (metrics === undefined) return toMetricColumns([]);
   if (!Array.isArray(metrics)) return null;
-  const n = metrics.length;
-  const keys = new Array<string>(n);
-  const values = new Array<number>(n);
-  const timestamps = new Array<number>(n);
-  const steps = new Array<number>(n);
+  const columns = new MetricColumnsBuilder(metrics.length);
   let links = false;
-  for (let i = 0; i < n; i++) {
-    const m: unknown = metrics[i];
+  for (const m of metrics as unknown[]) {
     if (typeof m !== 'object' || m === null || Array.isArray(m)) return null;
     const { key, value, timestamp, step } = m as Record<string, unknown>;
     if (typeof key !== 'string' || typeof value !== 'number' || !Number.isFinite(value)) return null;
@@ -106,14 +101,10 @@ export function canonicalMetricColumns(metrics: unknown): tracking.MetricColumns
     const digest = linkField(m as Record<string, unknown>, 'dataset_digest');
     if (model === false || name === false || digest === false) return null;
     links ||= !!model || !!name || !!digest;
-    keys[i] = key;
-    values[i] = value;
-    timestamps[i] = timestamp as number;
-    steps[i] = (step as number | undefined) ?? 0;
+    columns.add(key, value, timestamp as number, (step as number | undefined) ?? 0);
   }
   // Rare: metrics linked to a logged model or dataset take the general conversion.
-  if (links) return toMetricColumns(metrics as MetricInput[]);
-  return { keys, values, timestamps, steps, model_ids: [], dataset_names: [], dataset_digests: [] };
+  return links ? toMetricColumns(metrics as MetricInput[]) : columns.finish();
 }
 
 /** A log-batch body as tracking's request (metrics through canonicalMetricColumns when they can). */

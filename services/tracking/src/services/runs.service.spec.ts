@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { MetricInput, toMetricColumns, tracking } from '@cairn/contracts';
+import { MetricColumnsReader, MetricInput, toMetricColumns, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { pgInt8Array, pgTextArray } from '@cairn/persistence';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
@@ -84,8 +84,8 @@ function setup(metricWriteConcurrency = 2) {
 const metric = (key: string, value: number, step = 0, timestamp = 1): tracking.Metric => ({ key, value, step, timestamp });
 /** prepareMetrics of these metrics, with keyIdsOf's ids. */
 const prepare = (metrics: readonly MetricInput[]) => {
-  const batch = toMetricColumns(metrics);
-  return prepareMetrics(batch, keyIdsOf(batch.keys));
+  const batch = new MetricColumnsReader(toMetricColumns(metrics));
+  return prepareMetrics(batch, keyIdsOf(batch.keyNames));
 };
 /** Key ids as the mocked MetricsRepository.keyIds gives them: the key's position in the sorted keys, from 1. */
 const keyIdsOf = (keys: readonly string[]) => new Map([...new Set(keys)].sort().map((key, i) => [key, i + 1]));
@@ -403,9 +403,16 @@ describe('helpers', () => {
   it('refuses metric columns of different lengths, nothing written', async () => {
     const { metrics, runs, service } = setup();
     const columns = toMetricColumns([metric('a', 1), metric('b', 2)]);
-    for (const broken of [{ ...columns, steps: [0] }, { ...columns, model_ids: ['m-1'] }, { ...columns, values: [1, 2, 3] }]) {
+    const brokenColumns = [
+      { ...columns, steps: Buffer.alloc(8) },
+      { ...columns, model_ids: ['m-1'] },
+      { ...columns, values: Buffer.alloc(24) },
+      { ...columns, key_indices: Buffer.alloc(7) },
+      { ...columns, key_names: ['a'] }, // metric 1's key index is 1
+    ];
+    for (const broken of brokenColumns) {
       const e = await rejectionOf(service.logBatch({ run_id: RUN_ID, metrics: broken, params: [], tags: [] }));
-      expect(e).toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/one element per metric/) });
+      expect(e).toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/^Malformed metric columns/) });
     }
     expect(metrics.appendToActiveRun).not.toHaveBeenCalled();
     expect(runs.transaction).not.toHaveBeenCalled();

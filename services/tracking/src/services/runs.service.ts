@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Semaphore } from 'async-mutex';
 import { EntityManager } from 'typeorm';
 import { CAIRN_CONFIG, CairnConfig } from '@cairn/config';
-import { CairnError, EventData, toMetricColumns, tracking } from '@cairn/contracts';
+import { CairnError, EventData, MetricColumnsReader, toMetricColumns, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
 import {
@@ -74,11 +74,6 @@ export interface PreparedMetrics {
   linked: LinkedMetric[];
 }
 
-/** Element i of a link column (empty column: no metric has the link; "" is none). */
-function linkAt(column: readonly string[], i: number): string | null {
-  return column.length === 0 ? null : column[i] || null;
-}
-
 /** A double's two 32-bit words, for hashing (F64_BITS views F64's bytes). */
 const F64 = new Float64Array(1);
 const F64_BITS = new Int32Array(F64.buffer);
@@ -105,18 +100,18 @@ let keptRows = new Int32Array(2048);
  * the history statement's columns. Nothing is allocated per metric: the
  * columns are filled in place and the duplicates found through keptRows, so a
  * batch leaves the tracking service's young generation as a few arrays.
- * `batch` is validated (validateMetricColumns); `keyIds` holds the key_id of
+ * `batch` is validated (readMetricColumns); `keyIds` holds the key_id of
  * each of its keys (MetricsRepository.keyIds).
  */
-export function prepareMetrics(batch: tracking.MetricColumns, keyIds: ReadonlyMap<string, number>): PreparedMetrics {
-  const n = batch.keys.length;
+export function prepareMetrics(batch: MetricColumnsReader, keyIds: ReadonlyMap<string, number>): PreparedMetrics {
+  const n = batch.count;
+  const keyIdOf = batch.keyNames.map((key) => keyIds.get(key)!);
   const keyIdColumn = new Array<number>(n);
   const steps = new Array<number>(n);
   const timestamps = new Array<number>(n);
   const values = new Array<number>(n);
   const nans = new Array<boolean>(n);
-  const linkColumns = batch.model_ids.length > 0 || batch.dataset_names.length > 0 || batch.dataset_digests.length > 0;
-  const links = linkColumns ? { model_ids: [] as (string | null)[], dataset_names: [] as (string | null)[], dataset_digests: [] as (string | null)[] } : null;
+  const links = batch.hasLinks ? { model_ids: [] as (string | null)[], dataset_names: [] as (string | null)[], dataset_digests: [] as (string | null)[] } : null;
   let slots = keptRows.length;
   while (slots < 2 * n) slots *= 2;
   if (slots !== keptRows.length) keptRows = new Int32Array(slots);
@@ -124,15 +119,15 @@ export function prepareMetrics(batch: tracking.MetricColumns, keyIds: ReadonlyMa
   table.fill(0);
   const mask = slots - 1;
   // key → row of its latest value so far
-  const latestRow = new Map<string, number>();
+  const latestRow = new Map<number, number>();
   const linked: LinkedMetric[] = [];
   let rows = 0;
   for (let i = 0; i < n; i++) {
-    const key = batch.keys[i]!;
-    const keyId = keyIds.get(key)!;
-    const step = batch.steps[i]!;
-    const timestamp = batch.timestamps[i]!;
-    const raw = batch.values[i]!;
+    const keyIndex = batch.keyIndexAt(i);
+    const keyId = keyIdOf[keyIndex]!;
+    const step = batch.stepAt(i);
+    const timestamp = batch.timestampAt(i);
+    const raw = batch.valueAt(i);
     const isNan = Number.isNaN(raw);
     const value = isNan ? 0 : raw; // MLflow stores NaN as 0 with is_nan
     // -0 + 0 is 0: PostgreSQL's index holds -0 and 0 as equal, so must the hash.
@@ -154,16 +149,16 @@ export function prepareMetrics(batch: tracking.MetricColumns, keyIds: ReadonlyMa
     values[row] = value;
     nans[row] = isNan;
     if (links) {
-      const model_id = linkAt(batch.model_ids, i);
-      const dataset_name = linkAt(batch.dataset_names, i);
-      const dataset_digest = linkAt(batch.dataset_digests, i);
+      const model_id = batch.linkAt('model_ids', i);
+      const dataset_name = batch.linkAt('dataset_names', i);
+      const dataset_digest = batch.linkAt('dataset_digests', i);
       links.model_ids.push(model_id);
       links.dataset_names.push(dataset_name);
       links.dataset_digests.push(dataset_digest);
-      if (model_id !== null) linked.push({ key, value, timestamp, step, is_nan: isNan, model_id, dataset_name, dataset_digest });
+      if (model_id !== null) linked.push({ key: batch.keyNames[keyIndex]!, value, timestamp, step, is_nan: isNan, model_id, dataset_name, dataset_digest });
     }
-    const best = latestRow.get(key);
-    if (best === undefined || isLater(step, timestamp, value, steps[best]!, timestamps[best]!, values[best]!)) latestRow.set(key, row);
+    const best = latestRow.get(keyId);
+    if (best === undefined || isLater(step, timestamp, value, steps[best]!, timestamps[best]!, values[best]!)) latestRow.set(keyId, row);
   }
   for (const column of [keyIdColumn, steps, timestamps, values, nans]) column.length = rows;
   const history = historyColumns({
@@ -177,7 +172,8 @@ export function prepareMetrics(batch: tracking.MetricColumns, keyIds: ReadonlyMa
     dataset_digests: links?.dataset_digests ?? null,
   });
   const latest: LatestMetric[] = [];
-  for (const [key, r] of latestRow) latest.push({ key, value: values[r]!, timestamp: timestamps[r]!, step: steps[r]!, is_nan: nans[r]! });
+  const keyOf = new Map(batch.keyNames.map((key, index) => [keyIdOf[index]!, key]));
+  for (const [keyId, r] of latestRow) latest.push({ key: keyOf.get(keyId)!, value: values[r]!, timestamp: timestamps[r]!, step: steps[r]!, is_nan: nans[r]! });
   // Sorted by key: concurrent writers to one run then lock latest_metrics rows in the same order.
   return { history, latest: latest.sort(byKey), linked };
 }
@@ -207,22 +203,32 @@ function uniqueTags(tags: readonly KeyValue[]): KeyValue[] {
   return [...values].map(([key, value]) => ({ key, value })).sort(byKey);
 }
 
-/** Every column of the batch holds one element per metric (a link column: or none); every metric is valid. */
-function validateMetricColumns(batch: tracking.MetricColumns): void {
-  const n = batch.keys.length;
-  const fullOrEmpty = [batch.model_ids, batch.dataset_names, batch.dataset_digests].every((c) => c.length === 0 || c.length === n);
-  if (batch.values.length !== n || batch.timestamps.length !== n || batch.steps.length !== n || !fullOrEmpty) {
-    throw CairnError.invalidParameter('Malformed metric columns: every column must hold one element per metric');
+/**
+ * The batch's reader, once every column holds one element per metric (a link
+ * column: or none) and every metric is valid; a key is checked where the
+ * batch first uses it (the first invalid metric is the one reported).
+ */
+function readMetricColumns(batch: tracking.MetricColumns): MetricColumnsReader {
+  let reader: MetricColumnsReader;
+  try {
+    reader = new MetricColumnsReader(batch);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    throw CairnError.invalidParameter(`Malformed metric columns: ${err.message}`);
   }
-  const validKeys = new Set<string>(); // a batch repeats a few keys: each is checked once
-  for (let i = 0; i < n; i++) {
-    const key = batch.keys[i]!;
-    if (!validKeys.has(key)) {
+  const checked = new Uint8Array(reader.keyNames.length);
+  for (let i = 0; i < reader.count; i++) {
+    const index = reader.keyIndexAt(i);
+    const key = reader.keyNames[index]!;
+    if (checked[index] === 0) {
       validateKey('Metric name', key);
-      validKeys.add(key);
+      checked[index] = 1;
     }
-    validateMetricNumbers(key, batch.values[i]!, batch.timestamps[i]!, batch.steps[i]!);
+    validateMetricNumbers(key, reader.valueAt(i), reader.timestampAt(i), reader.stepAt(i));
   }
+  // Names no metric uses are still registered as keys (MetricsRepository.keyIds): valid ones only.
+  reader.keyNames.forEach((key, index) => checked[index] === 0 && validateKey('Metric name', key));
+  return reader;
 }
 
 /** A valid param; an over-long value is cut to the limit, as MLflow's server does by default. */
@@ -515,9 +521,8 @@ export class RunsService {
 
   async logMetric(request: tracking.LogMetricRequest): Promise<void> {
     const runId = validateRunId(request.run_id);
-    const batch = toMetricColumns([request]);
-    validateMetricColumns(batch);
-    const keyIds = await this.metrics.keyIds(this.runs.reader, batch.keys);
+    const batch = readMetricColumns(toMetricColumns([request]));
+    const keyIds = await this.metrics.keyIds(this.runs.reader, batch.keyNames);
     await this.write(runId, prepareMetrics(batch, keyIds), [], [], false);
   }
 
@@ -546,11 +551,10 @@ export class RunsService {
 
   async logBatch(request: tracking.LogBatchRequest): Promise<void> {
     const runId = validateRunId(request.run_id);
-    const batch = request.metrics ?? EMPTY_METRICS;
-    validateMetricColumns(batch);
+    const batch = readMetricColumns(request.metrics ?? EMPTY_METRICS);
     const params = request.params.map(validParam);
     const tags = request.tags.map(validTag);
-    validateBatchLimits(batch.keys.length, params.length, tags.length);
+    validateBatchLimits(batch.count, params.length, tags.length);
     const seen = new Set<string>();
     const duplicates: string[] = [];
     for (const param of params) {
@@ -563,7 +567,7 @@ export class RunsService {
           'Please ensure the request contains only one param value per param key.',
       );
     }
-    const prepared = batch.keys.length > 0 ? prepareMetrics(batch, await this.metrics.keyIds(this.runs.reader, batch.keys)) : undefined;
+    const prepared = batch.count > 0 ? prepareMetrics(batch, await this.metrics.keyIds(this.runs.reader, batch.keyNames)) : undefined;
     // grpc-js and Nest hold the request until the answer: its metric columns go now (the statement's go on).
     request.metrics = undefined;
     await this.write(runId, prepared, params, tags, false);

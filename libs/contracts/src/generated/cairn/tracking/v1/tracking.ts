@@ -335,19 +335,22 @@ export interface DeleteTagResponse {
 }
 
 /**
- * The metrics of a log-batch as columns: element i of every column is
- * metric i. Timestamps and steps are int64 values the gateway validated as
- * safe integers; they travel as doubles, which hold them exactly, so a
- * 1000-metric batch is packed arrays rather than 1000 messages of two 64-bit
- * varints each. A link column (model_ids, dataset_names, dataset_digests) is
- * empty when no metric of the batch has that link, else as long as keys,
- * with "" for a metric without it.
+ * The metrics of a log-batch as columns: metric i is key_names[key index i]
+ * and element i of every other column. The numbers are packed byte arrays,
+ * little-endian: key_indices 4 bytes (uint32) per metric, values, timestamps
+ * and steps 8 bytes (float64) per metric; timestamps and steps are int64
+ * values the gateway validated as safe integers, which a double holds
+ * exactly. Neither side encodes or decodes a 1000-metric batch number by
+ * number, and the batch's few distinct keys travel once. A link column
+ * (model_ids, dataset_names, dataset_digests) is empty when no metric of the
+ * batch has that link, else one string per metric, "" for a metric without it.
  */
 export interface MetricColumns {
-  keys: string[];
-  values: number[];
-  timestamps: number[];
-  steps: number[];
+  key_names: string[];
+  key_indices: Uint8Array;
+  values: Uint8Array;
+  timestamps: Uint8Array;
+  steps: Uint8Array;
   model_ids: string[];
   dataset_names: string[];
   dataset_digests: string[];
@@ -2174,34 +2177,34 @@ export const DeleteTagResponse: MessageFns<DeleteTagResponse> = {
 };
 
 function createBaseMetricColumns(): MetricColumns {
-  return { keys: [], values: [], timestamps: [], steps: [], model_ids: [], dataset_names: [], dataset_digests: [] };
+  return {
+    key_names: [],
+    key_indices: new Uint8Array(0),
+    values: new Uint8Array(0),
+    timestamps: new Uint8Array(0),
+    steps: new Uint8Array(0),
+    model_ids: [],
+    dataset_names: [],
+    dataset_digests: [],
+  };
 }
 
 export const MetricColumns: MessageFns<MetricColumns> = {
   encode(message: MetricColumns, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.keys) {
-      writer.uint32(10).string(v!);
+    for (const v of message.key_names) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.key_indices.length !== 0) {
+      writer.uint32(74).bytes(message.key_indices);
     }
     if (message.values.length !== 0) {
-      writer.uint32(18).fork();
-      for (const v of message.values) {
-        writer.double(v);
-      }
-      writer.join();
+      writer.uint32(82).bytes(message.values);
     }
     if (message.timestamps.length !== 0) {
-      writer.uint32(26).fork();
-      for (const v of message.timestamps) {
-        writer.double(v);
-      }
-      writer.join();
+      writer.uint32(90).bytes(message.timestamps);
     }
     if (message.steps.length !== 0) {
-      writer.uint32(34).fork();
-      for (const v of message.steps) {
-        writer.double(v);
-      }
-      writer.join();
+      writer.uint32(98).bytes(message.steps);
     }
     for (const v of message.model_ids) {
       writer.uint32(42).string(v!);
@@ -2220,10 +2223,11 @@ export const MetricColumns: MessageFns<MetricColumns> = {
   },
   fromPartial<I extends Exact<DeepPartial<MetricColumns>, I>>(object: I): MetricColumns {
     const message = createBaseMetricColumns();
-    message.keys = object.keys?.map((e) => e) || [];
-    message.values = object.values?.map((e) => e) || [];
-    message.timestamps = object.timestamps?.map((e) => e) || [];
-    message.steps = object.steps?.map((e) => e) || [];
+    message.key_names = object.key_names?.map((e) => e) || [];
+    message.key_indices = object.key_indices ?? new Uint8Array(0);
+    message.values = object.values ?? new Uint8Array(0);
+    message.timestamps = object.timestamps ?? new Uint8Array(0);
+    message.steps = object.steps ?? new Uint8Array(0);
     message.model_ids = object.model_ids?.map((e) => e) || [];
     message.dataset_names = object.dataset_names?.map((e) => e) || [];
     message.dataset_digests = object.dataset_digests?.map((e) => e) || [];
