@@ -32,6 +32,8 @@ export interface SeedResult {
   seconds: number;
   rows: Record<string, number>;
   table_mb: Record<string, number>;
+  /** Share of each table's pages marked all-visible by vacuumAnalyze (%). */
+  all_visible_pct: Record<string, number>;
 }
 
 const T0 = 1_700_000_000_000;
@@ -205,11 +207,7 @@ export async function seed(target: SeedTarget, shape: SeedShape, log: (msg: stri
     }
     await db.query('COMMIT');
     log(`${target.system}: ${indexes.length} indexes re-created in ${secs(t1)} s`);
-    const t2 = performance.now();
-    const runsTable = target.system === 'mlflow' ? 'public.runs' : 'tracking.runs';
-    await db.query(`VACUUM (ANALYZE) ${[runsTable, ...tables].join(', ')}`);
-    await db.query('ANALYZE');
-    log(`${target.system}: VACUUM ANALYZE in ${secs(t2)} s`);
+    const runsTable = runsTableOf(target.system);
     const rows: Record<string, number> = {};
     const sizes: Record<string, number> = {};
     for (const table of [runsTable, ...tables]) {
@@ -219,10 +217,44 @@ export async function seed(target: SeedTarget, shape: SeedShape, log: (msg: stri
       rows[table] = Number(r[0]!.n);
       sizes[table] = Number(r[0]!.mb);
     }
-    return { system: target.system, seconds: Number(secs(started)), rows, table_mb: sizes };
+    return { system: target.system, seconds: Number(secs(started)), rows, table_mb: sizes, all_visible_pct: {} };
   } catch (err) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw err;
+  } finally {
+    await db.end();
+  }
+}
+
+function runsTableOf(system: SeedTarget['system']): string {
+  return system === 'mlflow' ? 'public.runs' : 'tracking.runs';
+}
+
+/**
+ * VACUUM ANALYZE of a seeded database, as after any bulk load: statistics,
+ * and the visibility map that lets index-only scans skip the table. Call it
+ * once no seed transaction is open in the cluster: PostgreSQL marks a page
+ * all-visible only when no running transaction, in any database, may still
+ * not see its rows (the other system's seed, still loading, kept a system
+ * vacuumed first from having its visibility map). Returns the share of each
+ * bulk table's pages marked all-visible.
+ */
+export async function vacuumAnalyze(target: SeedTarget, log: (msg: string) => void): Promise<Record<string, number>> {
+  const db = new Client({ connectionString: target.dbUrl, application_name: `bench-vacuum-${target.system}` });
+  await db.connect();
+  try {
+    const started = performance.now();
+    const tables = [runsTableOf(target.system), ...BULK_TABLES[target.system]];
+    await db.query(`VACUUM (ANALYZE) ${tables.join(', ')}`);
+    await db.query('ANALYZE');
+    const { rows } = await db.query<{ name: string; pct: number }>(
+      `SELECT c.oid::regclass::text AS name, round(100.0 * c.relallvisible / greatest(c.relpages, 1), 1)::float8 AS pct
+       FROM pg_class c WHERE c.oid = ANY ($1::regclass[])`,
+      [tables],
+    );
+    const visible = Object.fromEntries(rows.map((r) => [r.name, r.pct]));
+    log(`${target.system}: VACUUM ANALYZE in ${secs(started)} s; pages all-visible (%): ${JSON.stringify(visible)}`);
+    return visible;
   } finally {
     await db.end();
   }
