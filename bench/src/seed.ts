@@ -231,28 +231,39 @@ function runsTableOf(system: SeedTarget['system']): string {
 }
 
 /**
- * VACUUM ANALYZE of a seeded database, as after any bulk load: statistics,
- * and the visibility map that lets index-only scans skip the table. Call it
- * once no seed transaction is open in the cluster: PostgreSQL marks a page
- * all-visible only when no running transaction, in any database, may still
- * not see its rows (the other system's seed, still loading, kept a system
- * vacuumed first from having its visibility map). Returns the share of each
- * bulk table's pages marked all-visible.
+ * VACUUM (ANALYZE) of freshly loaded tables, as after any bulk load:
+ * statistics, and the visibility map that lets index-only scans skip the
+ * table. PostgreSQL marks a page all-visible only when no snapshot still
+ * open anywhere in the cluster (another system's seed, an autovacuum's
+ * ANALYZE of it) may not see its rows, so a VACUUM right after a load can
+ * leave the map empty: it is repeated, a second apart, until every table's
+ * map is complete (at most `tries` times). Returns the share of each table's
+ * pages marked all-visible (%); run once no seed transaction is open.
  */
-export async function vacuumAnalyze(target: SeedTarget, log: (msg: string) => void): Promise<Record<string, number>> {
-  const db = new Client({ connectionString: target.dbUrl, application_name: `bench-vacuum-${target.system}` });
-  await db.connect();
-  try {
-    const started = performance.now();
-    const tables = [runsTableOf(target.system), ...BULK_TABLES[target.system]];
+export async function vacuumUntilVisible(db: Client, tables: readonly string[], tries = 20): Promise<Record<string, number>> {
+  let visible: Record<string, number> = {};
+  for (let attempt = 1; attempt <= tries; attempt++) {
     await db.query(`VACUUM (ANALYZE) ${tables.join(', ')}`);
-    await db.query('ANALYZE');
     const { rows } = await db.query<{ name: string; pct: number }>(
       `SELECT c.oid::regclass::text AS name, round(100.0 * c.relallvisible / greatest(c.relpages, 1), 1)::float8 AS pct
        FROM pg_class c WHERE c.oid = ANY ($1::regclass[])`,
       [tables],
     );
-    const visible = Object.fromEntries(rows.map((r) => [r.name, r.pct]));
+    visible = Object.fromEntries(rows.map((r) => [r.name, r.pct]));
+    if (rows.every((r) => r.pct >= 99.5)) break;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return visible;
+}
+
+/** vacuumUntilVisible of a seeded tracking database (then ANALYZE of the rest). */
+export async function vacuumAnalyze(target: SeedTarget, log: (msg: string) => void): Promise<Record<string, number>> {
+  const db = new Client({ connectionString: target.dbUrl, application_name: `bench-vacuum-${target.system}` });
+  await db.connect();
+  try {
+    const started = performance.now();
+    const visible = await vacuumUntilVisible(db, [runsTableOf(target.system), ...BULK_TABLES[target.system]]);
+    await db.query('ANALYZE');
     log(`${target.system}: VACUUM ANALYZE in ${secs(started)} s; pages all-visible (%): ${JSON.stringify(visible)}`);
     return visible;
   } finally {
