@@ -563,4 +563,10 @@ describe('metricsJson', () => {
     const body = JSON.parse(jsonBody('{"metrics":[', chunks, ']}').toString()) as { metrics: { step: number }[] };
     expect(body.metrics.map((m) => m.step)).toEqual(many.map((r) => r.step));
   });
+
+  it('jsonBody joins the elements with commas between head and tail, as UTF-8', () => {
+    expect(jsonBody('{"runs":[', ['{"name":"ü✓"}', '1', '"😀"'], '],"x":"é"}')).toEqual(Buffer.from('{"runs":[{"name":"ü✓"},1,"😀"],"x":"é"}'));
+    expect(jsonBody('{"runs":[', [], ']}')).toEqual(Buffer.from('{"runs":[]}'));
+    expect(jsonBody('[', ['"a"'], ']')).toEqual(Buffer.from('["a"]'));
+  });
 });
