@@ -162,7 +162,7 @@ export class MetricColumnsReader {
     return links.length === 0 ? null : links[i] || null;
   }
 
-  /** The metrics as objects (tests, and the rare paths that want them). */
+  /** The metrics as objects, a readable copy of the columns (tests; the hot paths read in place). */
   metrics(): MetricInput[] {
     return Array.from({ length: this.count }, (_, i) => ({
       key: this.keyAt(i),

@@ -4,9 +4,9 @@ export { compileExperimentSearch, EXPERIMENT_SEARCH_MAX_RESULTS } from './experi
 export type { ExperimentSearchInput } from './experiment-search.sql';
 export { compileLoggedModelSearch } from './logged-model-search.sql';
 export type { LoggedModelDatasetFilter, LoggedModelSearchInput } from './logged-model-search.sql';
-export type { FirstGroup, SearchQuery, ViewType } from './sql-builder';
-export { firstGroupParams, MatchCountSlot } from './sql-builder';
-export { MatchCounts, MATCH_COUNTS_TTL_MS } from './match-counts';
+export type { SearchQuery, ViewType } from './sql-builder';
+export { firstGroupParams } from './sql-builder';
+export { MatchCounts } from './match-counts';
 export { parseFilter } from './filter-parser';
 export type { FilterAst, FilterComparison, FilterValue } from './filter-parser';
 export { parseExperimentOrderBy, parseLoggedModelOrderBy, parseOrderByClause, parseRunOrderBy } from './order-by';

@@ -13,8 +13,9 @@ type RunQuery = (sql: string, params: unknown[]) => Promise<Record<string, unkno
  * fifth of the walk (a 100-run page of 100,000 runs filtered on a param that
  * 10% of them have: 0.85 of 4.6 ms); a search repeated within
  * MATCH_COUNTS_TTL_MS (a page refreshed, a UI polling a list; another page
- * of it counts again, up to other caps) reuses them. A count that has changed since only makes that walk slower or
- * sends the search to its joined statement: the rows are the same.
+ * of it counts again, up to other caps) reuses them. A count that has
+ * changed since only makes that walk slower or sends the search to its
+ * joined statement: the rows are the same.
  */
 export class MatchCounts {
   private readonly entries = new Map<string, { until: number; counts: number[] }>();

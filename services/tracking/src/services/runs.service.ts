@@ -227,7 +227,9 @@ function readMetricColumns(batch: tracking.MetricColumns): MetricColumnsReader {
     validateMetricNumbers(key, reader.valueAt(i), reader.timestampAt(i), reader.stepAt(i));
   }
   // Names no metric uses are still registered as keys (MetricsRepository.keyIds): valid ones only.
-  reader.keyNames.forEach((key, index) => checked[index] === 0 && validateKey('Metric name', key));
+  for (let index = 0; index < reader.keyNames.length; index++) {
+    if (checked[index] === 0) validateKey('Metric name', reader.keyNames[index]!);
+  }
   return reader;
 }
 
