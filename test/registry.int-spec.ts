@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Consumer } from 'kafkajs';
+import { Client } from 'pg';
 import { parseCloudEvent, TOPICS } from '@cairn/contracts';
 import { createKafka } from '@cairn/events';
 import { stackEnv, startDistributedCairn, waitFor } from '@cairn/testing';
@@ -485,5 +486,39 @@ describe('registry events in Kafka', () => {
     // Keys: the model's name at the time (events of one model stay in order on one partition).
     expect(events.filter((s) => s.event.type === 'cairn.registry.registered_model.deleted.v1').map((s) => s.key)).toEqual([renamed]);
     expect(events.filter((s) => s.event.type === 'cairn.registry.comment.created.v1').map((s) => s.key)).toEqual([name]);
+  });
+});
+
+describe('stored search elements on PostgreSQL', () => {
+  it('stay current when two transactions change one model at once, neither locking it first', async () => {
+    const name = `racing-elements-${randomUUID().slice(0, 8)}`;
+    ok(await post('registered-models/create', { name }));
+    ok(await post('model-versions/create', { name, source: 's3://b/racing/1' }));
+    const [a, b] = [new Client({ connectionString: cairn.databaseUrl }), new Client({ connectionString: cairn.databaseUrl })];
+    await Promise.all([a.connect(), b.connect()]);
+    try {
+      const key = (await a.query<{ model_key: string }>('SELECT model_key FROM registry.registered_models WHERE name = $1', [name])).rows[0]!.model_key;
+      const bPid = (await b.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      await a.query('BEGIN');
+      await b.query('BEGIN');
+      await a.query(`INSERT INTO registry.model_version_tags (model_key, version, key, value) VALUES ($1, 1, 'from', 'a')`, [key]);
+      // b's statement runs while a's change is not committed: its refresh must wait for a and then see it.
+      const bInsert = b.query(`INSERT INTO registry.registered_model_aliases (model_key, alias, version) VALUES ($1, 'from-b', 1)`, [key]);
+      await waitFor('b waiting for a', async () => {
+        const { rows } = await a.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [bPid]);
+        return rows[0]?.w === 'Lock';
+      });
+      await a.query('COMMIT');
+      await bInsert;
+      await b.query('COMMIT');
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+    const model = ok(await get<{ registered_model: unknown }>('registered-models/get', { name })).registered_model;
+    const searched = ok(await get<{ registered_models: unknown[] }>('registered-models/search', { filter: `name = '${name}'` })).registered_models;
+    expect(searched).toEqual([model]);
+    expect(searched[0]).toMatchObject({ latest_versions: [{ tags: [{ key: 'from', value: 'a' }], aliases: ['from-b'] }], aliases: [{ alias: 'from-b', version: '1' }] });
+    const version = ok(await get<{ model_version: unknown }>('model-versions/get', { name, version: '1' })).model_version;
+    expect(ok(await get<{ model_versions: unknown[] }>('model-versions/search', { filter: `name = '${name}'` })).model_versions).toEqual([version]);
   });
 });

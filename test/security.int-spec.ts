@@ -260,6 +260,14 @@ describe('with authentication on (embedded)', () => {
         );
       expect(await models('editor')).toContain(model);
       expect(await models('outsider')).not.toContain(model);
+      expect((await call('editor', 'POST', 'model-versions/create', { name: model, source: 's3://b/editor/1' })).status).toBe(200);
+      const versions = async (who: string) =>
+        ((await call<{ model_versions?: { name: string }[] }>(who, 'GET', 'model-versions/search', { filter: `name = '${model}'` })).body.model_versions ?? []).map(
+          (v) => v.name,
+        );
+      expect(await versions('editor')).toEqual([model]);
+      expect(await versions('outsider')).toEqual([]);
+      expect(await versions(ADMIN.user)).toEqual([model]);
       const perm = await call<{ experiment_permission: { permission: string } }>('editor', 'GET', 'experiments/permissions/get', {
         experiment_id: mine.body.experiment_id,
         username: 'editor',

@@ -1,5 +1,6 @@
 export * from './errors';
 export * from './events';
+export * from './json-body';
 export * from './json-double';
 export * from './metric-columns';
 export * from './proto';

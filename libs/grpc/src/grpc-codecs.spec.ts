@@ -40,15 +40,14 @@ describe('serverPackageDefinition', () => {
       aliases: [],
     };
     const response = {
-      registered_models: [
-        { name: 'm', creation_timestamp: 1, last_updated_timestamp: 2, description: '', tags: null, latest_versions: [version], aliases: [{ alias: 'a', version: '3' }] },
-        { name: 'empty' },
-      ],
-      next_page_token: undefined,
+      registered_model: { name: 'm', creation_timestamp: 1, last_updated_timestamp: 2, description: '', tags: null, latest_versions: [version], aliases: [{ alias: 'a', version: '3' }] },
     };
-    const [before, after] = decodedBoth('cairn.registry.v1.RegistryService', 'SearchRegisteredModels', response);
+    const [before, after] = decodedBoth('cairn.registry.v1.RegistryService', 'GetRegisteredModel', response);
     expect(after).toBe(before);
-    expect(JSON.parse(after)).toMatchObject({ next_page_token: '', registered_models: [{ description: '', tags: [] }, { name: 'empty' }] });
+    expect(JSON.parse(after)).toMatchObject({ registered_model: { description: '', tags: [] } });
+    const [emptyBefore, emptyAfter] = decodedBoth('cairn.registry.v1.RegistryService', 'GetRegisteredModel', { registered_model: { name: 'empty' } });
+    expect(emptyAfter).toBe(emptyBefore);
+    expect(JSON.parse(emptyAfter)).toMatchObject({ registered_model: { name: 'empty', tags: [] } });
   });
 
   it('keeps doubles (NaN, infinities, -0), large int64 values and maps', () => {

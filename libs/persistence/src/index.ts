@@ -4,3 +4,4 @@ export * from './persistence.module';
 export * from './pg-array';
 export * from './errors';
 export { namedStatement } from './pg-client';
+export { sqlJson, sqlOptionalField } from './sql-json';

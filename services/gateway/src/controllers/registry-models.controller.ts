@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { registry } from '@cairn/contracts';
 import { Actor, RegistryClient } from '../clients/registry.client';
 import {
@@ -17,6 +17,7 @@ import {
   setRegisteredModelTagBody,
   updateRegisteredModelBody,
 } from '../dtos/registry.dto';
+import { RENDERED_JSON_CONTENT_TYPE, renderedJson } from '../http/rendered-json';
 import { parseRequest } from '../http/request-parsing';
 import { MLFLOW_PREFIXES } from '../http/routes';
 
@@ -52,9 +53,11 @@ export class RegistryModelsController {
     return this.registry.call('getRegisteredModel', parseRequest(nameQuery, query), actor);
   }
 
+  /** Sends the page's JSON as the registry rendered it (SearchRegisteredModelsResponse.json). */
   @Get('registered-models/search')
-  search(@Query() query: unknown, @Actor() actor: string): Promise<registry.SearchRegisteredModelsResponse> {
-    return this.registry.call('searchRegisteredModels', parseRequest(searchQuery, query), actor);
+  @Header('content-type', RENDERED_JSON_CONTENT_TYPE)
+  async search(@Query() query: unknown, @Actor() actor: string): Promise<Buffer> {
+    return renderedJson((await this.registry.call('searchRegisteredModels', parseRequest(searchQuery, query), actor)).json);
   }
 
   @Post('registered-models/get-latest-versions')

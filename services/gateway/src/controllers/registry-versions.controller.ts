@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Patch, Post, Query } from '@nestjs/common';
 import { registry } from '@cairn/contracts';
 import { Actor, RegistryClient } from '../clients/registry.client';
 import { activityQuery } from '../dtos/registry-governance.dto';
@@ -13,6 +13,7 @@ import {
   versionBody,
   versionQuery,
 } from '../dtos/registry.dto';
+import { RENDERED_JSON_CONTENT_TYPE, renderedJson } from '../http/rendered-json';
 import { parseRequest } from '../http/request-parsing';
 import { MLFLOW_PREFIXES } from '../http/routes';
 
@@ -48,9 +49,11 @@ export class RegistryVersionsController {
     return this.registry.call('getModelVersion', parseRequest(versionQuery, query), actor);
   }
 
+  /** Sends the page's JSON as the registry rendered it (SearchModelVersionsResponse.json). */
   @Get('model-versions/search')
-  search(@Query() query: unknown, @Actor() actor: string): Promise<registry.SearchModelVersionsResponse> {
-    return this.registry.call('searchModelVersions', parseRequest(searchQuery, query), actor);
+  @Header('content-type', RENDERED_JSON_CONTENT_TYPE)
+  async search(@Query() query: unknown, @Actor() actor: string): Promise<Buffer> {
+    return renderedJson((await this.registry.call('searchModelVersions', parseRequest(searchQuery, query), actor)).json);
   }
 
   @Get('model-versions/get-download-uri')

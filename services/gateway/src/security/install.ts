@@ -45,10 +45,7 @@ export function installSecurity(fastify: FastifyInstance): InstalledSecurity {
     await gate?.preHandler(request, reply);
   });
   fastify.addHook('preSerialization', async (request, reply, payload) => (gate ? gate.preSerialization(request, reply, payload) : payload));
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    gate?.onSend(request, reply);
-    return payload;
-  });
+  fastify.addHook('onSend', async (request, reply, payload) => (gate ? gate.onSend(request, reply, payload) : payload));
   return {
     routes,
     attach(app) {

@@ -10,7 +10,7 @@ import { Authorizer, field, fieldList, RequestFacts } from './authorizer';
 import { PermissionsService } from './permissions.service';
 import { ANONYMOUS_USER, Principal, principalOf, setPrincipal, unrestricted } from './principal';
 import { RateLimiter } from './rate-limiter';
-import { buildRuleTable, Rule, UNCLASSIFIED } from './route-rules';
+import { buildRuleTable, ResponseFilter, Rule, UNCLASSIFIED } from './route-rules';
 
 export const REALM_HEADER = 'Basic realm="cairn"';
 
@@ -50,7 +50,8 @@ interface RuleHolder {
  *  - preHandler: authorize against the route's rule (403 PERMISSION_DENIED);
  *  - preSerialization: filter search responses to what the caller may read,
  *    grant the creator of an experiment or model MANAGE, move grants with a rename;
- *  - onSend: record mutating calls in the audit log.
+ *  - onSend: record mutating calls in the audit log; filter search responses
+ *    the route sent already rendered (bytes).
  * With authentication off every caller is unrestricted and named by the
  * X-Cairn-User header (or "anonymous"); audit and rate limits still apply.
  */
@@ -150,8 +151,13 @@ export class SecurityGate {
     const body = payload as Record<string, unknown>;
     if (rule.after) await this.afterSuccess(rule, principal, request, body);
     if (!rule.filter || principal.isAdmin) return payload;
+    return this.readableOnly(rule.filter, principal, body);
+  }
+
+  /** A search response with only what the principal may read in its list. */
+  private async readableOnly(filter: ResponseFilter, principal: Principal, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const list = <T>(key: string): T[] => (Array.isArray(body[key]) ? (body[key] as T[]) : []);
-    switch (rule.filter) {
+    switch (filter) {
       case 'experiments':
         return { ...body, experiments: await this.authorizer.readable(principal, 'experiment', list<{ experiment_id?: string }>('experiments'), (e) => e.experiment_id) };
       case 'logged_models':
@@ -163,7 +169,23 @@ export class SecurityGate {
     }
   }
 
-  onSend(request: FastifyRequest, reply: FastifyReply): void {
+  /**
+   * Records the call (audit) and returns the body to send: a response body
+   * the route sent already rendered (a Buffer of JSON: search pages, which
+   * Fastify does not pass through preSerialization) is filtered here as
+   * preSerialization filters objects.
+   */
+  async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+    this.record(request, reply);
+    if (!this.auth || reply.statusCode >= 300 || !Buffer.isBuffer(payload)) return payload;
+    const principal = principalOf(request);
+    const rule = this.resolveRule(request);
+    if (!principal || !rule.filter || principal.isAdmin) return payload;
+    const body = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+    return JSON.stringify(await this.readableOnly(rule.filter, principal, body));
+  }
+
+  private record(request: FastifyRequest, reply: FastifyReply): void {
     const rule = this.resolveRule(request);
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS' || rule.readOnly || rule.kind === 'public') return;
     const principal = principalOf(request);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { ModelVersionEntity, ModelVersionTagEntity, Stage, VersionStatus } from '../entities/model-version.entity';
-import { SearchQuery, VERSION_COLUMNS, VersionSearchRow } from '../search/search-sql';
+import { SearchQuery, VERSION_COLUMNS } from '../search/search-sql';
 
 export interface NewModelVersion {
   modelKey: number;
@@ -204,8 +204,8 @@ export class ModelVersionsRepository {
     );
   }
 
-  /** One page of a search (compileVersionSearch), each version with its tags and aliases. */
-  search(query: SearchQuery): Promise<VersionSearchRow[]> {
-    return this.dataSource.query<VersionSearchRow[]>(query.sql, query.params);
+  /** One page of a search (compileVersionSearch): each version's element of MLflow's JSON, in order. */
+  async search(query: SearchQuery): Promise<string[]> {
+    return (await this.dataSource.query<{ element: string }[]>(query.sql, query.params)).map((r) => r.element);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { RegisteredModelAliasEntity, RegisteredModelEntity, RegisteredModelTagEntity } from '../entities/registered-model.entity';
-import { MODEL_COLUMNS, ModelSearchRow, SearchQuery } from '../search/search-sql';
+import { MODEL_COLUMNS, SearchQuery } from '../search/search-sql';
 
 export interface NewRegisteredModel {
   name: string;
@@ -171,8 +171,8 @@ export class RegisteredModelsRepository {
     return version === undefined ? null : Number(version);
   }
 
-  /** One page of a search (compileModelSearch), each model with its children. */
-  search(query: SearchQuery): Promise<ModelSearchRow[]> {
-    return this.dataSource.query<ModelSearchRow[]>(query.sql, query.params);
+  /** One page of a search (compileModelSearch): each model's element of MLflow's JSON, in order. */
+  async search(query: SearchQuery): Promise<string[]> {
+    return (await this.dataSource.query<{ element: string }[]>(query.sql, query.params)).map((r) => r.element);
   }
 }

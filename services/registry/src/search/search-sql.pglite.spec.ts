@@ -1,13 +1,32 @@
 import { PGlite } from '@electric-sql/pglite';
 import { DataSource, QueryRunner } from 'typeorm';
 import { RegistryInitial1764400000000 } from '../migrations/1764400000000-initial';
+import { ModelVersionEntity } from '../entities/model-version.entity';
+import { RegisteredModelEntity } from '../entities/registered-model.entity';
 import { RegistryTagIndex1764600000000 } from '../migrations/1764600000000-tag-index';
+import { RegistrySearchElements1765500000000 } from '../migrations/1765500000000-search-elements';
 import { ModelVersionsRepository } from '../repositories/model-versions.repository';
 import { RegisteredModelsRepository } from '../repositories/registered-models.repository';
 import { RegistryViews } from '../services/views.service';
 import { MODEL_FILTER, parseRegistryFilter, VERSION_FILTER } from './filter';
 import { parseModelOrderBy, parseVersionOrderBy } from './order-by';
-import { compileModelSearch, compileVersionSearch, ModelSearchRow, SearchQuery, VersionSearchRow } from './search-sql';
+import { compileModelSearch, compileVersionSearch, MODEL_COLUMNS, SearchQuery, VERSION_COLUMNS } from './search-sql';
+
+/** The JSON of a version and of a model, as MLflow's REST API shows them. */
+interface JsonVersion {
+  name: string;
+  version: string;
+  current_stage: string;
+  source: string;
+  tags: { key: string; value: string }[];
+  aliases: string[];
+}
+interface JsonModel {
+  name: string;
+  latest_versions: JsonVersion[];
+  tags: { key: string; value: string }[];
+  aliases: { alias: string; version: string }[];
+}
 
 /**
  * The registry migrations and the compiled searches on an in-memory PostgreSQL
@@ -48,6 +67,7 @@ beforeAll(async () => {
   await pg.exec('CREATE SCHEMA registry');
   await new RegistryInitial1764400000000().up(runnerOf(pg));
   await new RegistryTagIndex1764600000000().up(runnerOf(pg));
+  await new RegistrySearchElements1765500000000().up(runnerOf(pg));
   await pg.exec(DATA);
   await pg.exec(`INSERT INTO registry.registered_model_aliases (model_key, alias, version)
     SELECT model_key, a.alias, a.version FROM registry.registered_models, (VALUES ('prod', 2), ('champion', 2), ('old', 1)) AS a(alias, version)
@@ -62,14 +82,26 @@ async function run<T>(q: SearchQuery): Promise<T[]> {
   return (await pg.query<T>(q.sql, q.params)).rows;
 }
 
+async function db<T>(sql: string): Promise<T[]> {
+  return (await pg.query<T>(sql)).rows;
+}
+
+/** A page's stored elements, parsed. */
+async function page<T>(q: SearchQuery): Promise<T[]> {
+  return (await run<{ element: string }>(q)).map((r) => JSON.parse(r.element) as T);
+}
+
+const modelPage = (q: SearchQuery): Promise<JsonModel[]> => page<JsonModel>(q);
+const versionPage = (q: SearchQuery): Promise<JsonVersion[]> => page<JsonVersion>(q);
+
 async function models(filter: string, orderBy: string[] = [], limit = 100, offset = 0): Promise<string[]> {
   const q = compileModelSearch(parseRegistryFilter(filter, MODEL_FILTER), parseModelOrderBy(orderBy), limit, offset);
-  return (await run<{ name: string }>(q)).map((r) => r.name);
+  return (await modelPage(q)).map((m) => m.name);
 }
 
 async function versions(filter: string, orderBy: string[] = []): Promise<string[]> {
   const q = compileVersionSearch(parseRegistryFilter(filter, VERSION_FILTER), parseVersionOrderBy(orderBy), 100, 0);
-  return (await run<{ name: string; version: number }>(q)).map((r) => `${r.name}/${r.version}`);
+  return (await versionPage(q)).map((v) => `${v.name}/${v.version}`);
 }
 
 describe('registered model search', () => {
@@ -139,78 +171,147 @@ describe('model version search', () => {
   });
 
   it('returns each version with its tags (by key) and aliases (by name)', async () => {
-    const q = compileVersionSearch(parseRegistryFilter("name = 'alpha'", VERSION_FILTER), parseVersionOrderBy(['version_number ASC']), 10, 0);
-    const rows = await run<VersionSearchRow>(q);
-    expect(rows.map((r) => [r.version, r.aliases_json])).toEqual([
-      [1, ['old']],
-      [2, ['champion', 'prod']],
-      [3, null],
+    const page = await versionPage(compileVersionSearch(parseRegistryFilter("name = 'alpha'", VERSION_FILTER), parseVersionOrderBy(['version_number ASC']), 10, 0));
+    expect(page.map((v) => [v.version, v.aliases])).toEqual([
+      ['1', ['old']],
+      ['2', ['champion', 'prod']],
+      ['3', []],
     ]);
-    expect(rows[0]?.tags_json).toEqual([
-      ['k', 'one'],
-      ['long', `${'x'.repeat(300)}1`],
+    expect(page[0]?.tags).toEqual([
+      { key: 'k', value: 'one' },
+      { key: 'long', value: `${'x'.repeat(300)}1` },
     ]);
   });
 });
 
-describe('model search rows', () => {
+describe('model search pages', () => {
   it('carry tags, aliases and the latest version of each stage in stage order, with its tags', async () => {
-    const q = compileModelSearch(parseRegistryFilter("name = 'alpha'", MODEL_FILTER), parseModelOrderBy([]), 10, 0);
-    const [alpha] = await run<ModelSearchRow>(q);
-    expect(alpha?.tags_json).toEqual([['team', 'ml']]);
-    expect(alpha?.aliases_json).toEqual([
-      ['champion', 2],
-      ['old', 1],
-      ['prod', 2],
-    ]);
-    expect(alpha?.latest_json?.map((v) => [v.current_stage, v.version, v.source])).toEqual([
-      ['None', 3, 's3://b/a3'],
-      ['Production', 2, 's3://b/a2'],
-      ['Archived', 1, 's3://b/a1'],
-    ]);
-    expect(alpha?.latest_json?.[1]?.tags_json).toEqual([
-      ['k', 'many'],
-      ['long', `${'x'.repeat(300)}2`],
-    ]);
-  });
-
-  it('have null children when there are none', async () => {
-    await pg.exec(`INSERT INTO registry.registered_models (name, creation_time, last_updated_time) VALUES ('empty', 1, 1)`);
-    const [row] = await run<ModelSearchRow>(compileModelSearch(parseRegistryFilter("name = 'empty'", MODEL_FILTER), parseModelOrderBy([]), 10, 0));
-    expect([row?.tags_json, row?.aliases_json, row?.latest_json]).toEqual([null, null, null]);
-    await pg.exec(`DELETE FROM registry.registered_models WHERE name = 'empty'`);
-  });
-});
-
-describe('search pages', () => {
-  /** The repositories and views on PGlite: the per-entity loaders (get, create ...) next to the search rows. */
-  function views(): { models: RegisteredModelsRepository; versions: ModelVersionsRepository; views: RegistryViews } {
-    const query = async (sql: string, params?: unknown[]) => (await pg.query(sql, params)).rows;
-    const dataSource = { query, manager: { query } } as unknown as DataSource;
-    const models = new RegisteredModelsRepository(dataSource);
-    const versions = new ModelVersionsRepository(dataSource);
-    return { models, versions, views: new RegistryViews(models, versions) };
-  }
-
-  it('make the same messages as loading each model and version with its children', async () => {
-    const r = views();
-    const modelRows = await r.models.search(compileModelSearch([], parseModelOrderBy([]), 100, 0));
-    expect(modelRows.length).toBeGreaterThan(2);
-    expect(r.views.modelSearchMessages(modelRows)).toEqual(await r.views.modelMessages(modelRows));
-    const versionRows = await r.versions.search(compileVersionSearch([], parseVersionOrderBy([]), 100, 0));
-    expect(versionRows.length).toBeGreaterThan(5);
-    expect(r.views.versionSearchMessages(versionRows)).toEqual(await r.views.versionMessages(versionRows));
-    const alpha = r.views.modelSearchMessages(modelRows).find((m) => m.name === 'alpha');
-    expect(alpha?.latest_versions.map((v) => [v.current_stage, v.version, v.aliases])).toEqual([
-      ['None', '3', []],
-      ['Production', '2', ['champion', 'prod']],
-      ['Archived', '1', ['old']],
-    ]);
+    const [alpha] = await modelPage(compileModelSearch(parseRegistryFilter("name = 'alpha'", MODEL_FILTER), parseModelOrderBy([]), 10, 0));
+    expect(alpha?.tags).toEqual([{ key: 'team', value: 'ml' }]);
     expect(alpha?.aliases).toEqual([
       { alias: 'champion', version: '2' },
       { alias: 'old', version: '1' },
       { alias: 'prod', version: '2' },
     ]);
+    expect(alpha?.latest_versions.map((v) => [v.current_stage, v.version, v.source, v.aliases])).toEqual([
+      ['None', '3', 's3://b/a3', []],
+      ['Production', '2', 's3://b/a2', ['champion', 'prod']],
+      ['Archived', '1', 's3://b/a1', ['old']],
+    ]);
+    expect(alpha?.latest_versions[1]?.tags).toEqual([
+      { key: 'k', value: 'many' },
+      { key: 'long', value: `${'x'.repeat(300)}2` },
+    ]);
+  });
+
+  it('have empty lists when there are no children, and leave absent values out', async () => {
+    await pg.exec(`INSERT INTO registry.registered_models (name, description, creation_time, last_updated_time) VALUES ('empty', '', 1, 2)`);
+    const empty = await modelPage(compileModelSearch(parseRegistryFilter("name = 'empty'", MODEL_FILTER), parseModelOrderBy([]), 10, 0));
+    expect(empty).toEqual([{ name: 'empty', creation_timestamp: 1, last_updated_timestamp: 2, latest_versions: [], tags: [], aliases: [] }]);
+    await pg.exec(`DELETE FROM registry.registered_models WHERE name = 'empty'`);
+  });
+});
+
+/** The repositories and views on a database: the per-entity loaders (get, create ...) next to the stored elements. */
+function views(db: PGlite): { models: RegisteredModelsRepository; versions: ModelVersionsRepository; views: RegistryViews } {
+  const query = async (sql: string, params?: unknown[]) => (await db.query(sql, params)).rows;
+  const dataSource = { query, manager: { query } } as unknown as DataSource;
+  const models = new RegisteredModelsRepository(dataSource);
+  const versions = new ModelVersionsRepository(dataSource);
+  return { models, versions, views: new RegistryViews(models, versions) };
+}
+
+/** A message as the gateway renders it (absent optional fields left out). */
+const asJson = (message: unknown): unknown => JSON.parse(JSON.stringify(message));
+
+/** Every model and version has one stored element: the JSON of the message its per-entity loader makes. */
+async function expectElementsCurrent(db: PGlite = pg): Promise<void> {
+  const r = views(db);
+  const models = (await db.query<RegisteredModelEntity>(`SELECT ${MODEL_COLUMNS} FROM registry.registered_models m ORDER BY m.model_key`)).rows;
+  const modelElements = await db.query<{ element: string }>(`SELECT element FROM registry.registered_model_elements ORDER BY model_key`);
+  expect(modelElements.rows.map((e) => JSON.parse(e.element) as unknown)).toEqual(asJson(await r.views.modelMessages(models)));
+  const versions = (
+    await db.query<ModelVersionEntity>(
+      `SELECT ${VERSION_COLUMNS} FROM registry.model_versions v JOIN registry.registered_models m ON m.model_key = v.model_key
+        ORDER BY v.model_key, v.version`,
+    )
+  ).rows;
+  const versionElements = await db.query<{ element: string }>(`SELECT element FROM registry.model_version_elements ORDER BY model_key, version`);
+  expect(versionElements.rows.map((e) => JSON.parse(e.element) as unknown)).toEqual(asJson(await r.views.versionMessages(versions)));
+}
+
+describe('stored elements', () => {
+  it('are the JSON of the messages made by loading each model and version with its children, in search order', async () => {
+    await pg.exec(`UPDATE registry.model_versions SET description = 'd "quoted" é\n', user_id = 'u', run_link = 'http://x/y',
+                     model_id = 'm-1', status_message = '' WHERE version = 2;
+                   UPDATE registry.model_versions SET description = '', status_message = 'why ✓' WHERE version = 3;
+                   UPDATE registry.registered_models SET user_id = 'owner', description = 'tab\tquote"' WHERE name = 'beta'`);
+    await expectElementsCurrent();
+    const r = views(pg);
+    const modelPage = (await r.models.search(compileModelSearch([], parseModelOrderBy([]), 100, 0))).map((e) => JSON.parse(e) as JsonModel);
+    expect(modelPage.map((m) => m.name)).toEqual(['Gamma', 'alpha', 'beta']);
+    const modelRows = await db<RegisteredModelEntity>(`SELECT ${MODEL_COLUMNS} FROM registry.registered_models m`);
+    const modelsInOrder = modelPage.map((m) => modelRows.find((row) => row.name === m.name)!);
+    expect(modelPage).toEqual(asJson(await r.views.modelMessages(modelsInOrder)));
+    const versionPage = (await r.versions.search(compileVersionSearch([], parseVersionOrderBy([]), 100, 0))).map((e) => JSON.parse(e) as JsonVersion);
+    expect(versionPage.map((v) => `${v.name}/${v.version}`)).toEqual(['Gamma/1', 'alpha/2', 'beta/2', 'beta/1', 'alpha/3', 'alpha/1']);
+    const versionRows = await db<ModelVersionEntity>(
+      `SELECT ${VERSION_COLUMNS} FROM registry.model_versions v JOIN registry.registered_models m ON m.model_key = v.model_key`,
+    );
+    const versionsInOrder = versionPage.map((v) => versionRows.find((row) => row.name === v.name && String(row.version) === v.version)!);
+    expect(versionPage).toEqual(asJson(await r.views.versionMessages(versionsInOrder)));
+  });
+
+  it('follow every write that changes what they show', async () => {
+    const steps = [
+      // model tags: insert, upsert, delete
+      `INSERT INTO registry.registered_model_tags (model_key, key, value) SELECT model_key, 'owner', 'me' FROM registry.registered_models WHERE name = 'beta'`,
+      `INSERT INTO registry.registered_model_tags (model_key, key, value) SELECT model_key, 'owner', 'you' FROM registry.registered_models WHERE name = 'beta'
+         ON CONFLICT (model_key, key) DO UPDATE SET value = EXCLUDED.value`,
+      `DELETE FROM registry.registered_model_tags WHERE key = 'owner'`,
+      // aliases: set, move, delete
+      `INSERT INTO registry.registered_model_aliases (model_key, alias, version) SELECT model_key, 'next', 2 FROM registry.registered_models WHERE name = 'beta'`,
+      `UPDATE registry.registered_model_aliases SET version = 3 WHERE alias = 'prod'`,
+      `DELETE FROM registry.registered_model_aliases WHERE alias = 'old'`,
+      // version tags: insert, update, delete
+      `INSERT INTO registry.model_version_tags (model_key, version, key, value) SELECT model_key, 1, 'new', 'n' FROM registry.registered_models WHERE name = 'beta'`,
+      `UPDATE registry.model_version_tags SET value = 'changed' WHERE key = 'k' AND version = 2`,
+      `DELETE FROM registry.model_version_tags WHERE key = 'long' AND version = 3`,
+      // stages, descriptions, statuses
+      `UPDATE registry.model_versions SET current_stage = 'Production' WHERE version = 3 AND model_key = (SELECT model_key FROM registry.registered_models WHERE name = 'alpha')`,
+      `UPDATE registry.model_versions SET current_stage = 'Archived', last_updated_time = 999 WHERE current_stage = 'Staging'`,
+      `UPDATE registry.model_versions SET status = 'FAILED_REGISTRATION', status_message = 'gone' WHERE version = 1 AND source LIKE 's3://c/g%'`,
+      `UPDATE registry.registered_models SET description = NULL, last_updated_time = 1000 WHERE name = 'alpha'`,
+      // versions: a new one, a deleted one (the previous latest of its stage shows again)
+      `INSERT INTO registry.model_versions (model_key, version, creation_time, last_updated_time, current_stage, source, status)
+         SELECT model_key, 3, 80, 81, 'None', 's3://c/b3', 'PENDING_REGISTRATION' FROM registry.registered_models WHERE name = 'beta'`,
+      `DELETE FROM registry.model_versions WHERE version = 3 AND source = 's3://c/b3'`,
+      `DELETE FROM registry.model_versions WHERE version = 3 AND source = 's3://b/a3'`,
+      // a rename: the versions carry the model's name
+      `UPDATE registry.registered_models SET name = 'alpha-2' WHERE name = 'alpha'`,
+      `UPDATE registry.registered_models SET name = 'alpha' WHERE name = 'alpha-2'`,
+    ];
+    for (const sql of steps) {
+      await pg.exec(sql);
+      await expectElementsCurrent();
+    }
+  });
+
+  it('are not rewritten when nothing they show changed', async () => {
+    const xmins = async (): Promise<string[]> =>
+      (await db<{ x: string }>(`SELECT xmin::text AS x FROM registry.registered_model_elements UNION ALL SELECT xmin::text FROM registry.model_version_elements`)).map((r) => r.x);
+    const before = await xmins();
+    await pg.exec(`UPDATE registry.registered_models SET last_version = last_version, description = description;
+                   UPDATE registry.model_versions SET storage_location = 's3://elsewhere'`);
+    expect(await xmins()).toEqual(before);
+  });
+
+  it('go with their model', async () => {
+    await pg.exec(`INSERT INTO registry.registered_models (name, creation_time, last_updated_time) VALUES ('short-lived', 1, 1);
+                   INSERT INTO registry.model_versions (model_key, version, creation_time, last_updated_time, source, status)
+                     SELECT model_key, 1, 1, 1, 's', 'READY' FROM registry.registered_models WHERE name = 'short-lived';
+                   DELETE FROM registry.registered_models WHERE name = 'short-lived'`);
+    await expectElementsCurrent();
   });
 });
 
@@ -298,8 +399,11 @@ describe('migrations', () => {
     const runner = runnerOf(other);
     const initial = new RegistryInitial1764400000000();
     const tagIndex = new RegistryTagIndex1764600000000();
+    const elements = new RegistrySearchElements1765500000000();
     await initial.up(runner);
     await tagIndex.up(runner);
+    await elements.up(runner);
+    await elements.down(runner);
     await tagIndex.down(runner);
     const routines = await other.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM information_schema.routines WHERE routine_schema = 'registry'`,
@@ -331,6 +435,19 @@ describe('migrations', () => {
       `SELECT name FROM registry.registered_models WHERE tag_index @> ARRAY['23:mlflow.prompt.is_prompttrue']`,
     );
     expect(prompts.rows.map((r) => r.name)).toEqual(['prompt-1']);
+    await other.close();
+  });
+
+  it('render the elements of the models and versions already there', async () => {
+    const other = new PGlite();
+    await other.exec('CREATE SCHEMA registry');
+    await new RegistryInitial1764400000000().up(runnerOf(other));
+    await other.exec(DATA);
+    await new RegistryTagIndex1764600000000().up(runnerOf(other));
+    await new RegistrySearchElements1765500000000().up(runnerOf(other));
+    const { rows } = await other.query<{ n: number }>(`SELECT count(*)::int AS n FROM registry.model_version_elements`);
+    expect(rows[0]?.n).toBe(7);
+    await expectElementsCurrent(other);
     await other.close();
   });
 });

@@ -1,6 +1,4 @@
 import { CairnError } from '@cairn/contracts';
-import { ModelVersionEntity, STAGES } from '../entities/model-version.entity';
-import { RegisteredModelEntity } from '../entities/registered-model.entity';
 import { Condition, FilterValue } from './filter';
 import { ModelOrderKey, OrderTerm, VersionOrderKey } from './order-by';
 
@@ -14,10 +12,10 @@ import { ModelOrderKey, OrderTerm, VersionOrderKey } from './order-by';
  *  - Other tag conditions (!=, LIKE, ILIKE) are inner joins on the tag table's
  *    primary key (one row per owner and key: no duplicates), the
  *    (key, value_prefix, owner) index driving.
- *  - The statement returns the page (limit = page size + 1) together with
- *    what its messages need, aggregated as JSON per row (tags, aliases and,
- *    for models, the latest version per stage with its tags): one round trip,
- *    the children read by primary-key probes for the page's rows only.
+ *  - The statement returns the page (limit = page size + 1, to tell whether
+ *    there is a next page) as each row's stored element of MLflow's JSON
+ *    response (the search-elements migration keeps them), read by primary key
+ *    for the page's rows only: one round trip, nothing rendered per search.
  */
 export interface SearchQuery {
   sql: string;
@@ -133,92 +131,38 @@ function direction(ascending: boolean): string {
 }
 
 interface Ordered {
-  /** Column of the inner (page) query. */
-  inner: string;
-  /** The same column in the page's output (`p.<name>`). */
-  outer: string;
+  column: string;
   ascending: boolean;
 }
 
 /**
- * `SELECT p.*, <children> FROM (<page>) p ORDER BY <same order>`: the page is
- * cut first (LIMIT/OFFSET inside), so the children are read for its rows only.
+ * `SELECT e.element FROM (<page>) p CROSS JOIN LATERAL (<its stored element>) e
+ * ORDER BY <same order>`: the page (`keys` and the order columns, LIMIT/OFFSET
+ * inside) is cut first, then each of its rows' stored elements is read by
+ * primary key (`element` reads it for the page row `p`).
  */
-function finish(q: Sql, select: string, from: string, order: readonly Ordered[], children: string, limit: number, offset: number): SearchQuery {
-  const lines = [select, from, ...q.joins];
+function finish(
+  q: Sql,
+  keys: readonly string[],
+  from: string,
+  order: readonly Ordered[],
+  element: string,
+  limit: number,
+  offset: number,
+): SearchQuery {
+  const lines = [`SELECT ${[...keys, ...order.map((o, i) => `${o.column} AS o${i}`)].join(', ')}`, from, ...q.joins];
   if (q.where.length > 0) lines.push(`WHERE ${q.where.join('\n  AND ')}`);
-  lines.push(`ORDER BY ${order.map((o) => `${o.inner} ${direction(o.ascending)}`).join(', ')}`);
+  lines.push(`ORDER BY ${order.map((o) => `${o.column} ${direction(o.ascending)}`).join(', ')}`);
   lines.push(`LIMIT ${q.bind(limit, 'bigint')} OFFSET ${q.bind(offset, 'bigint')}`);
   const sql =
-    `SELECT p.*,\n${children}\nFROM (\n${lines.join('\n')}\n) p\n` +
-    `ORDER BY ${order.map((o) => `${o.outer} ${direction(o.ascending)}`).join(', ')}`;
+    `SELECT e.element\nFROM (\n${lines.join('\n')}\n) p\nCROSS JOIN LATERAL (${element}) e\n` +
+    `ORDER BY ${order.map((o, i) => `p.o${i} ${direction(o.ascending)}`).join(', ')}`;
   return { sql, params: q.params };
 }
 
-/** JSON [[key, value], ...] of an owner's tags, by key. */
-function tagsJson(table: string, match: string): string {
-  return `(SELECT json_agg(json_build_array(t.key, t.value) ORDER BY t.key) FROM registry.${table} t WHERE ${match})`;
-}
-
-const VERSION_FIELDS = [
-  'model_key',
-  'version',
-  'creation_time',
-  'last_updated_time',
-  'description',
-  'user_id',
-  'current_stage',
-  'source',
-  'storage_location',
-  'run_id',
-  'run_link',
-  'model_id',
-  'status',
-  'status_message',
-] as const;
-
-/** Children of a registered model: its tags, aliases, and latest version per stage (with their tags). */
-const MODEL_CHILDREN = [
-  `  ${tagsJson('registered_model_tags', 't.model_key = p.model_key')} AS tags_json`,
-  `  (SELECT json_agg(json_build_array(a.alias, a.version) ORDER BY a.alias) FROM registry.registered_model_aliases a` +
-    ` WHERE a.model_key = p.model_key) AS aliases_json`,
-  // One probe of (model_key, current_stage, version DESC) per stage, in MLflow's stage order (all four: the CHECK constraint).
-  `  (SELECT json_agg(json_build_object('name', p.name, ${VERSION_FIELDS.map((f) => `'${f}', lv.${f}`).join(', ')},` +
-    ` 'tags_json', ${tagsJson('model_version_tags', 't.model_key = lv.model_key AND t.version = lv.version')}) ORDER BY s.n)` +
-    `\n     FROM unnest(ARRAY[${STAGES.map((stage) => `'${stage}'`).join(', ')}]) WITH ORDINALITY AS s(stage, n)` +
-    `\n     CROSS JOIN LATERAL (SELECT * FROM registry.model_versions x WHERE x.model_key = p.model_key` +
-    ` AND x.current_stage = s.stage ORDER BY x.version DESC LIMIT 1) lv) AS latest_json`,
-].join(',\n');
-
-/** Children of a model version: its tags and the aliases pointing at it. */
-const VERSION_CHILDREN = [
-  `  ${tagsJson('model_version_tags', 't.model_key = p.model_key AND t.version = p.version')} AS tags_json`,
-  `  (SELECT json_agg(a.alias ORDER BY a.alias) FROM registry.registered_model_aliases a` +
-    ` WHERE a.model_key = p.model_key AND a.version = p.version) AS aliases_json`,
-].join(',\n');
-
 export const MODEL_COLUMNS = 'm.model_key, m.name, m.description, m.user_id, m.creation_time, m.last_updated_time, m.last_version';
 
-/** JSON of a tag: [key, value]. */
-export type TagJson = [string, string];
-
-/** A latest version as the model search returns it (numbers arrive as JSON numbers). */
-export type LatestVersionJson = ModelVersionEntity & { tags_json: TagJson[] | null };
-
-/** A registered model of a search page with its children (JSON, null when there are none). */
-export interface ModelSearchRow extends RegisteredModelEntity {
-  tags_json: TagJson[] | null;
-  aliases_json: [string, number][] | null;
-  latest_json: LatestVersionJson[] | null;
-}
-
-/** A model version of a search page with its children (JSON, null when there are none). */
-export interface VersionSearchRow extends ModelVersionEntity {
-  tags_json: TagJson[] | null;
-  aliases_json: string[] | null;
-}
-
-/** Registered models matching the conditions, one page (limit = page size + 1 to detect a next page). */
+/** Registered models matching the conditions, one page of their elements (limit = page size + 1 to detect a next page). */
 export function compileModelSearch(
   conditions: readonly Condition[],
   order: readonly OrderTerm<ModelOrderKey>[],
@@ -238,15 +182,16 @@ export function compileModelSearch(
     last_updated_timestamp: 'last_updated_time',
     creation_timestamp: 'creation_time',
   };
-  const orderBy = order.map((t) => ({ inner: `m.${columns[t.key]}`, outer: `p.${columns[t.key]}`, ascending: t.ascending }));
-  return finish(q, `SELECT ${MODEL_COLUMNS}`, 'FROM registry.registered_models m', orderBy, MODEL_CHILDREN, limit, offset);
+  const orderBy = order.map((t) => ({ column: `m.${columns[t.key]}`, ascending: t.ascending }));
+  const element = 'SELECT x.element FROM registry.registered_model_elements x WHERE x.model_key = p.model_key';
+  return finish(q, ['m.model_key'], 'FROM registry.registered_models m', orderBy, element, limit, offset);
 }
 
 export const VERSION_COLUMNS =
   'v.model_key, v.version, v.creation_time, v.last_updated_time, v.description, v.user_id, v.current_stage,' +
   ' v.source, v.storage_location, v.run_id, v.run_link, v.model_id, v.status, v.status_message, m.name';
 
-/** Model versions matching the conditions, one page (limit = page size + 1). */
+/** Model versions matching the conditions, one page of their elements (limit = page size + 1). */
 export function compileVersionSearch(
   conditions: readonly Condition[],
   order: readonly OrderTerm<VersionOrderKey>[],
@@ -270,19 +215,20 @@ export function compileVersionSearch(
   const tags = split.conditions.filter((c) => c.type === 'tag');
   tagConditions(q, 'v', 'model_version_tags', tags, (a) => `${a}.model_key = v.model_key AND ${a}.version = v.version`);
   if (split.excludePrompts) q.where.push(excludePromptsSql(q));
-  const columns: Record<VersionOrderKey, [string, string]> = {
-    name: ['m.name', 'p.name'],
-    version_number: ['v.version', 'p.version'],
-    creation_timestamp: ['v.creation_time', 'p.creation_time'],
-    last_updated_timestamp: ['v.last_updated_time', 'p.last_updated_time'],
+  const columns: Record<VersionOrderKey, string> = {
+    name: 'm.name',
+    version_number: 'v.version',
+    creation_timestamp: 'v.creation_time',
+    last_updated_timestamp: 'v.last_updated_time',
   };
-  const orderBy = order.map((t) => ({ inner: columns[t.key][0], outer: columns[t.key][1], ascending: t.ascending }));
+  const orderBy = order.map((t) => ({ column: columns[t.key], ascending: t.ascending }));
+  const element = 'SELECT x.element FROM registry.model_version_elements x WHERE x.model_key = p.model_key AND x.version = p.version';
   return finish(
     q,
-    `SELECT ${VERSION_COLUMNS}`,
+    ['v.model_key', 'v.version'],
     'FROM registry.model_versions v\nJOIN registry.registered_models m ON m.model_key = v.model_key',
     orderBy,
-    VERSION_CHILDREN,
+    element,
     limit,
     offset,
   );

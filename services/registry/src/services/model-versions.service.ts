@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CairnError, registry } from '@cairn/contracts';
+import { CairnError, jsonPage, registry } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import { ModelVersionsRepository } from '../repositories/model-versions.repository';
@@ -220,11 +220,10 @@ export class ModelVersionsService {
     const order = parseVersionOrderBy(request.order_by ?? []);
     const shape = { f: request.filter, o: request.order_by, m: maxResults };
     const offset = decodePageToken(request.page_token, shape);
-    const rows = await this.versions.search(compileVersionSearch(conditions, order, maxResults + 1, offset));
-    return {
-      model_versions: this.views.versionSearchMessages(rows.slice(0, maxResults)),
-      next_page_token: rows.length > maxResults ? encodePageToken(offset + maxResults, shape) : '',
-    };
+    const versions = await this.versions.search(compileVersionSearch(conditions, order, maxResults + 1, offset));
+    const hasMore = versions.length > maxResults;
+    const token = hasMore ? encodePageToken(offset + maxResults, shape) : undefined;
+    return { json: jsonPage('model_versions', hasMore ? versions.slice(0, maxResults) : versions, token) };
   }
 
   /** `models:/<name>/<version|stage|latest>` or `models:/<name>@<alias>` → the version and where its files are. */

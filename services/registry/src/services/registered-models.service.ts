@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CairnError, registry } from '@cairn/contracts';
+import { CairnError, jsonPage, registry } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { ModelVersionsRepository } from '../repositories/model-versions.repository';
 import { RegisteredModelsRepository } from '../repositories/registered-models.repository';
@@ -107,11 +107,10 @@ export class RegisteredModelsService {
     const order = parseModelOrderBy(request.order_by ?? []);
     const shape = { f: request.filter, o: request.order_by, m: maxResults };
     const offset = decodePageToken(request.page_token, shape);
-    const rows = await this.models.search(compileModelSearch(conditions, order, maxResults + 1, offset));
-    return {
-      registered_models: this.views.modelSearchMessages(rows.slice(0, maxResults)),
-      next_page_token: rows.length > maxResults ? encodePageToken(offset + maxResults, shape) : '',
-    };
+    const models = await this.models.search(compileModelSearch(conditions, order, maxResults + 1, offset));
+    const hasMore = models.length > maxResults;
+    const token = hasMore ? encodePageToken(offset + maxResults, shape) : undefined;
+    return { json: jsonPage('registered_models', hasMore ? models.slice(0, maxResults) : models, token) };
   }
 
   /** The latest version in each requested stage (all stages when none are named). */

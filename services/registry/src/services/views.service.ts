@@ -5,18 +5,8 @@ import { ModelVersionEntity } from '../entities/model-version.entity';
 import { RegisteredModelEntity } from '../entities/registered-model.entity';
 import { ModelVersionsRepository } from '../repositories/model-versions.repository';
 import { RegisteredModelsRepository } from '../repositories/registered-models.repository';
-import { ModelSearchRow, TagJson, VersionSearchRow } from '../search/search-sql';
-import { modelVersionMessage, toModelVersion, toRegisteredModel, VersionExtras } from './messages';
+import { toModelVersion, toRegisteredModel, VersionExtras } from './messages';
 import { ALL_STAGES } from './validation';
-
-/** A JSON column: node-postgres parses it; a driver that hands over the text gets it parsed here. */
-function json<T>(value: T | string | null): T | null {
-  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
-}
-
-function tagMessages(tags: readonly TagJson[] | null): registry.ModelVersionTag[] {
-  return tags === null ? [] : tags.map(([key, value]) => ({ key, value }));
-}
 
 export function modelNotFound(name: string): CairnError {
   return CairnError.notFound(`Registered Model with name=${name} not found`);
@@ -98,24 +88,6 @@ export class RegistryViews {
         aliases.filter((a) => Number(a.model_key) === key),
         latest,
       );
-    });
-  }
-
-  /** Messages of a version search page: the children came with the rows (no further queries). */
-  versionSearchMessages(rows: readonly VersionSearchRow[]): registry.ModelVersion[] {
-    return rows.map((r) => modelVersionMessage(r, tagMessages(json(r.tags_json)), json(r.aliases_json) ?? []));
-  }
-
-  /** Messages of a model search page: tags, aliases and latest versions (in stage order) came with the rows. */
-  modelSearchMessages(rows: readonly ModelSearchRow[]): registry.RegisteredModel[] {
-    return rows.map((m) => {
-      const aliases = (json(m.aliases_json) ?? []).map(([alias, version]) => ({ model_key: m.model_key, alias, version }));
-      const latest = (json(m.latest_json) ?? []).map((v) => {
-        const pointing = aliases.filter((a) => Number(a.version) === Number(v.version)).map((a) => a.alias);
-        return modelVersionMessage(v, tagMessages(v.tags_json), pointing);
-      });
-      const tags = (json(m.tags_json) ?? []).map(([key, value]) => ({ model_key: m.model_key, key, value }));
-      return toRegisteredModel(m, tags, aliases, latest);
     });
   }
 

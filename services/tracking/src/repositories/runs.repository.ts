@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { namedStatement } from '@cairn/persistence';
+import { namedStatement, sqlJson as js, sqlOptionalField } from '@cairn/persistence';
 import { firstGroupParams, MatchCounts, SearchQuery } from '../search';
 
 /** A row of tracking.runs (bigints parsed to numbers). */
@@ -139,9 +139,6 @@ const RUNS_WITH_CHILDREN_SQL = `SELECT ${RUN_COLUMNS},
          SELECT o.model_id, o.step FROM tracking.run_model_outputs o WHERE o.run_uuid = r.run_uuid) x) AS models
 FROM tracking.runs r WHERE r.run_uuid = ANY($1::text[])`;
 
-/** A JSON string literal of a text expression (escaped by PostgreSQL). */
-const js = (expr: string): string => `to_json(${expr})::text`;
-
 /**
  * jsonDouble (@cairn/contracts) in SQL, for a float8 column: a number, or the
  * strings "NaN", "Infinity" and "-Infinity" (float8's text is the shortest
@@ -200,8 +197,8 @@ CROSS JOIN LATERAL (
     || ']},"inputs":{"dataset_inputs":[' || CASE WHEN NOT r.has_io THEN '],"model_inputs":[]},"outputs":{"model_outputs":[]}}' ELSE COALESCE((
       SELECT string_agg('{"tags":' || ri.tags::text || ',"dataset":{"name":' || ${js('d.name')}
                || ',"digest":' || ${js('d.digest')} || ',"source_type":' || ${js('d.source_type')}
-               || ',"source":' || ${js('d.source')} || COALESCE(',"schema":' || ${js('d.schema')}, '')
-               || COALESCE(',"profile":' || ${js('d.profile')}, '') || '}}', ',' ORDER BY d.name, d.digest)
+               || ',"source":' || ${js('d.source')} || ${sqlOptionalField('schema', 'd.schema')}
+               || ${sqlOptionalField('profile', 'd.profile')} || '}}', ',' ORDER BY d.name, d.digest)
       FROM tracking.run_inputs ri JOIN tracking.datasets d ON d.dataset_uuid = ri.dataset_uuid
       WHERE ri.run_uuid = r.run_uuid), '')
     || '],"model_inputs":[' || COALESCE((

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { CairnError, jsonDouble, tracking } from '@cairn/contracts';
+import { CairnError, jsonDouble, jsonPage, tracking } from '@cairn/contracts';
 import { HistoryCursor, HistoryRow, MetricsRepository, StepRange } from '../repositories/metrics.repository';
 import { RunsRepository } from '../repositories/runs.repository';
 import { LIMITS, requireValue, validateRunId } from './validation';
-import { jsonBody } from './json-body';
 import { readValue } from './runs.service';
 
 /** MLflow's bulk history ceiling (results and run ids per request). */
@@ -128,12 +127,6 @@ export function metricsJson(key: string, rows: readonly HistoryRow[], runIdOf?: 
   return chunks;
 }
 
-/** A history response body: {"metrics":[...]}, with the token when there is one. */
-function historyBody(metrics: readonly string[], nextPageToken = ''): Buffer {
-  const token = nextPageToken ? `,"next_page_token":${JSON.stringify(nextPageToken)}` : '';
-  return jsonBody('{"metrics":[', metrics, `]${token}}`);
-}
-
 @Injectable()
 export class MetricsService {
   constructor(
@@ -158,14 +151,14 @@ export class MetricsService {
     const after = decodeHistoryToken(request.page_token, runId, key);
     const m = this.runs.reader;
     const run = await this.runs.findRun(m, runId);
-    if (!run) return { json: historyBody([]) };
+    if (!run) return { json: jsonPage('metrics', []) };
     const skip = after?.skip ?? 0;
     const fetched = await this.metrics.history(m, run.run_key, key, after, limit === null ? null : skip + limit + 1);
     const end = limit === null ? fetched.length : Math.min(fetched.length, skip + limit);
     const page = fetched.slice(skip, end);
     const hasMore = fetched.length > end;
     const cursor = hasMore ? cursorAfter(fetched.slice(0, end)) : null;
-    return { json: historyBody(metricsJson(key, page), cursor ? encodeHistoryToken(runId, key, cursor) : '') };
+    return { json: jsonPage('metrics', metricsJson(key, page), cursor ? encodeHistoryToken(runId, key, cursor) : '') };
   }
 
   /** Histories of several runs (sorted by run id), at most max_results rows in all. */
@@ -192,7 +185,7 @@ export class MetricsService {
       key,
       maxResults,
     );
-    return { json: historyBody(metricsJson(key, rows, (row) => idByKey.get(Number(row.run_key)) ?? '')) };
+    return { json: jsonPage('metrics', metricsJson(key, rows, (row) => idByKey.get(Number(row.run_key)) ?? '')) };
   }
 
   /**
@@ -231,7 +224,7 @@ export class MetricsService {
     const found = await this.runs.findRuns(m, runIds);
     const byId = new Map(found.map((r) => [r.run_uuid, Number(r.run_key)]));
     const runKeys = runIds.map((id) => byId.get(id)).filter((k): k is number => k !== undefined);
-    if (runKeys.length === 0) return { json: historyBody([]) };
+    if (runKeys.length === 0) return { json: jsonPage('metrics', []) };
 
     const bounds = await this.metrics.bounds(m, runKeys, key, range, maxResults);
     const small: number[] = [];
@@ -280,6 +273,6 @@ export class MetricsService {
       const kept = sorted.length > maxResults ? [...sorted.slice(0, maxResults - 1), sorted[sorted.length - 1] as HistoryRow] : sorted;
       parts.push(...metricsJson(key, kept, () => runId));
     }
-    return { json: historyBody(parts) };
+    return { json: jsonPage('metrics', parts) };
   }
 }

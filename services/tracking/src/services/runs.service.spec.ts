@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { MetricColumnsReader, MetricInput, toMetricColumns, tracking } from '@cairn/contracts';
+import { jsonBody, MetricColumnsReader, MetricInput, toMetricColumns, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { pgInt8Array, pgTextArray } from '@cairn/persistence';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
@@ -8,7 +8,6 @@ import { KeyValue, NewRun, RunChildren, RunRow, RunsRepository } from '../reposi
 import { decodeHistoryToken, encodeHistoryToken, MetricsService, metricsJson, sampleSteps } from './metrics.service';
 import { generateRunName, newRunId, prepareMetrics, runArtifactUri, RunsService, toRunMessages } from './runs.service';
 import { rejectionOf } from '@cairn/testing';
-import { jsonBody } from './json-body';
 
 const tx = { tag: 'tx' } as unknown as EntityManager;
 const reader = { tag: 'reader' } as unknown as EntityManager;
@@ -564,9 +563,4 @@ describe('metricsJson', () => {
     expect(body.metrics.map((m) => m.step)).toEqual(many.map((r) => r.step));
   });
 
-  it('jsonBody joins the elements with commas between head and tail, as UTF-8', () => {
-    expect(jsonBody('{"runs":[', ['{"name":"ü✓"}', '1', '"😀"'], '],"x":"é"}')).toEqual(Buffer.from('{"runs":[{"name":"ü✓"},1,"😀"],"x":"é"}'));
-    expect(jsonBody('{"runs":[', [], ']}')).toEqual(Buffer.from('{"runs":[]}'));
-    expect(jsonBody('[', ['"a"'], ']')).toEqual(Buffer.from('["a"]'));
-  });
 });

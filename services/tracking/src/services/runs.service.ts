@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Semaphore } from 'async-mutex';
 import { EntityManager } from 'typeorm';
 import { CAIRN_CONFIG, CairnConfig } from '@cairn/config';
-import { CairnError, EventData, MetricColumnsReader, toMetricColumns, tracking } from '@cairn/contracts';
+import { CairnError, EventData, jsonPage, MetricColumnsReader, toMetricColumns, tracking } from '@cairn/contracts';
 import { OutboxWriter } from '@cairn/events';
 import { LoggedModelsRepository } from '../repositories/logged-models.repository';
 import {
@@ -26,7 +26,6 @@ import {
 } from '../repositories/runs.repository';
 import { compileRunSearch, decodePageToken, encodePageToken, ViewType } from '../search';
 import { parseExperimentId } from './experiments.service';
-import { jsonBody } from './json-body';
 import {
   LIMITS,
   requireValue,
@@ -732,8 +731,7 @@ export class RunsService {
     const ids = await this.runs.searchRunIds(reader, query);
     const hasMore = ids.length > maxResults;
     const runs = await this.runs.runsJson(reader, hasMore ? ids.slice(0, maxResults) : ids);
-    const token = hasMore ? `,"next_page_token":${JSON.stringify(encodePageToken(offset + maxResults, shape))}` : '';
-    return { json: jsonBody('{"runs":[', runs, `]${token}}`) };
+    return { json: jsonPage('runs', runs, hasMore ? encodePageToken(offset + maxResults, shape) : undefined) };
   }
 
   async artifactRoot(runId: string): Promise<tracking.GetRunArtifactRootResponse> {

@@ -195,9 +195,15 @@ export interface SearchRegisteredModelsRequest {
   page_token: string;
 }
 
+/**
+ * The page as MLflow's REST response body, {"registered_models": [...]} with
+ * "next_page_token" when there is more, in UTF-8: PostgreSQL renders each
+ * RegisteredModel (with its latest versions, tags and aliases) as the gateway
+ * renders the message elsewhere, so neither service builds a page of objects,
+ * and the gateway sends these bytes as they are.
+ */
 export interface SearchRegisteredModelsResponse {
-  registered_models: RegisteredModel[];
-  next_page_token: string;
+  json: Uint8Array;
 }
 
 export interface GetLatestVersionsRequest {
@@ -312,9 +318,13 @@ export interface SearchModelVersionsRequest {
   page_token: string;
 }
 
+/**
+ * The page as MLflow's REST response body, {"model_versions": [...]} with
+ * "next_page_token" when there is more, in UTF-8: rendered by PostgreSQL (as
+ * SearchRegisteredModelsResponse), sent by the gateway as it is.
+ */
 export interface SearchModelVersionsResponse {
-  model_versions: ModelVersion[];
-  next_page_token: string;
+  json: Uint8Array;
 }
 
 export interface GetModelVersionDownloadUriRequest {
@@ -1207,16 +1217,13 @@ export const SearchRegisteredModelsRequest: MessageFns<SearchRegisteredModelsReq
 };
 
 function createBaseSearchRegisteredModelsResponse(): SearchRegisteredModelsResponse {
-  return { registered_models: [], next_page_token: "" };
+  return { json: new Uint8Array(0) };
 }
 
 export const SearchRegisteredModelsResponse: MessageFns<SearchRegisteredModelsResponse> = {
   encode(message: SearchRegisteredModelsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.registered_models) {
-      RegisteredModel.encode(v!, writer.uint32(10).fork()).join();
-    }
-    if (message.next_page_token !== "") {
-      writer.uint32(18).string(message.next_page_token);
+    if (message.json.length !== 0) {
+      writer.uint32(26).bytes(message.json);
     }
     return writer;
   },
@@ -1228,8 +1235,7 @@ export const SearchRegisteredModelsResponse: MessageFns<SearchRegisteredModelsRe
     object: I,
   ): SearchRegisteredModelsResponse {
     const message = createBaseSearchRegisteredModelsResponse();
-    message.registered_models = object.registered_models?.map((e) => RegisteredModel.fromPartial(e)) || [];
-    message.next_page_token = object.next_page_token ?? "";
+    message.json = object.json ?? new Uint8Array(0);
     return message;
   },
 };
@@ -1855,16 +1861,13 @@ export const SearchModelVersionsRequest: MessageFns<SearchModelVersionsRequest> 
 };
 
 function createBaseSearchModelVersionsResponse(): SearchModelVersionsResponse {
-  return { model_versions: [], next_page_token: "" };
+  return { json: new Uint8Array(0) };
 }
 
 export const SearchModelVersionsResponse: MessageFns<SearchModelVersionsResponse> = {
   encode(message: SearchModelVersionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.model_versions) {
-      ModelVersion.encode(v!, writer.uint32(10).fork()).join();
-    }
-    if (message.next_page_token !== "") {
-      writer.uint32(18).string(message.next_page_token);
+    if (message.json.length !== 0) {
+      writer.uint32(26).bytes(message.json);
     }
     return writer;
   },
@@ -1874,8 +1877,7 @@ export const SearchModelVersionsResponse: MessageFns<SearchModelVersionsResponse
   },
   fromPartial<I extends Exact<DeepPartial<SearchModelVersionsResponse>, I>>(object: I): SearchModelVersionsResponse {
     const message = createBaseSearchModelVersionsResponse();
-    message.model_versions = object.model_versions?.map((e) => ModelVersion.fromPartial(e)) || [];
-    message.next_page_token = object.next_page_token ?? "";
+    message.json = object.json ?? new Uint8Array(0);
     return message;
   },
 };

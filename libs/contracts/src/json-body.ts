@@ -1,7 +1,7 @@
 /**
- * A rendered response body (SearchRunsResponse.json and the history
- * responses): `head`, the JSON elements `items` joined by commas, `tail`, as
- * UTF-8 bytes. Each string is encoded once, straight into the one buffer the
+ * A rendered response body (the `json` bytes of search pages and metric
+ * histories, which the gateway sends as they are): `head`, the JSON elements
+ * `items` joined by commas, `tail`, as UTF-8 bytes. Each string is encoded once, straight into the one buffer the
  * body needs (its size counted first): never as one page-sized string (V8
  * allocates a string of more than ~128 KB in its old generation, and one per
  * request brought a full collection every few searches), nor as a copy of
@@ -18,4 +18,13 @@ export function jsonBody(head: string, items: readonly string[], tail: string): 
   }
   body.write(tail, at);
   return body;
+}
+
+/**
+ * MLflow's page body, `{"<field>":[<items>],"next_page_token":"..."}` (see
+ * jsonBody), the token left out when there is no next page (as MLflow does).
+ */
+export function jsonPage(field: string, items: readonly string[], nextPageToken?: string): Buffer {
+  const token = nextPageToken ? `,"next_page_token":${JSON.stringify(nextPageToken)}` : '';
+  return jsonBody(`{${JSON.stringify(field)}:[`, items, `]${token}}`);
 }
