@@ -12,7 +12,7 @@
 #   BENCH_DB_PREFIX=<name> (databases <name>_cairn and <name>_mlflow; default bench / bench_reg)
 #   BENCH_SUITE=tracking|registry (registry: bench/registry.sh, search_registered_models
 #   and search_model_versions with three tag filters, bench/src/registry.ts)
-#   MLFLOW_VENV=$HOME/.cache/cairn-stack/venv-mlflow
+#   MLFLOW_VENV=<venv> (default: test/compat/venv.sh's, created or updated on the way)
 set -euo pipefail +m # no job control: `setsid` must not fork, so $! is the process group it creates
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -20,7 +20,6 @@ cd "$ROOT"
 source bench/lib.sh
 
 PG_HOST=127.0.0.1 PG_PORT=55432 PG_USER=postgres
-MLFLOW_VENV=${MLFLOW_VENV:-$HOME/.cache/cairn-stack/venv-mlflow}
 MLFLOW_VERSION=3.17.2
 BENCH_MLFLOW_WORKERS=${BENCH_MLFLOW_WORKERS:-4} # `mlflow server` default (uvicorn, 4 workers)
 TS=$(date -u +%Y%m%dT%H%M%SZ)
@@ -45,6 +44,9 @@ psql_admin -c 'SELECT 1' >/dev/null 2>&1 ||
   die "PostgreSQL is not reachable on $PG_HOST:$PG_PORT — start the stack: bash deploy/local/stack.sh up"
 bash deploy/local/stack.sh status >/dev/null 2>&1 ||
   die "the local stack is not healthy (Cairn distributed needs PostgreSQL and Kafka): bash deploy/local/stack.sh status"
+if [[ -z ${MLFLOW_VENV:-} ]]; then
+  MLFLOW_VENV=$(bash test/compat/venv.sh) || die "cannot set up the MLflow venv (test/compat/venv.sh)"
+fi
 [[ -x $MLFLOW_VENV/bin/mlflow ]] || die "no MLflow venv at $MLFLOW_VENV (pip install mlflow==$MLFLOW_VERSION psycopg2-binary)"
 got=$("$MLFLOW_VENV/bin/python" -c 'import mlflow; print(mlflow.__version__)' 2>/dev/null) || die "cannot import mlflow from $MLFLOW_VENV"
 [[ $got == "$MLFLOW_VERSION" ]] || die "MLflow in $MLFLOW_VENV is $got, expected $MLFLOW_VERSION"

@@ -72,7 +72,7 @@ function cairnSql(): string[] {
        SELECT name, 'bench model ' || i, 'bench', t, t + ${VERSIONS}, ${VERSIONS} FROM m_src ORDER BY i`,
     `CREATE TEMP TABLE keys AS SELECT s.i, m.model_key FROM m_src s JOIN registry.registered_models m USING (name)`,
     // value_prefix is GENERATED ALWAYS ... STORED: PostgreSQL fills it from value; the owners'
-    // tag_index (the GIN-indexed tag set) is filled by the tag tables' statement triggers.
+    // tag_index (the GIN-indexed tag set) and the search elements are filled by statement triggers.
     `INSERT INTO registry.registered_model_tags (model_key, key, value)
        SELECT model_key, tg.k, tg.val FROM m_src JOIN keys USING (i), LATERAL ${MODEL_TAGS} AS tg(k, val)`,
     `INSERT INTO registry.model_versions (model_key, version, creation_time, last_updated_time, description, user_id,
@@ -87,7 +87,15 @@ function cairnSql(): string[] {
 /** The tables each system's seed loads. */
 const REGISTRY_TABLES: Record<System, string[]> = {
   mlflow: ['registered_models', 'registered_model_tags', 'model_versions', 'model_version_tags'],
-  cairn: ['registry.registered_models', 'registry.registered_model_tags', 'registry.model_versions', 'registry.model_version_tags'],
+  // The element tables: filled by the other tables' triggers (see the search-elements migration).
+  cairn: [
+    'registry.registered_models',
+    'registry.registered_model_tags',
+    'registry.model_versions',
+    'registry.model_version_tags',
+    'registry.registered_model_elements',
+    'registry.model_version_elements',
+  ],
 };
 
 const log = (msg: string) => console.log(`[registry ${new Date().toISOString().slice(11, 19)}] ${msg}`);
