@@ -4,6 +4,7 @@ import { OutboxWriter } from '@cairn/events';
 import { LOGGER, Logger } from '@cairn/observability';
 import { ModelVersionEntity } from '../entities/model-version.entity';
 import { ModelVersionsRepository } from '../repositories/model-versions.repository';
+import { RegisteredModelsRepository } from '../repositories/registered-models.repository';
 import { ModelSources, Verdict, VerificationPlan } from './model-sources.service';
 
 const SWEEP_EVERY_MS = 3000;
@@ -24,6 +25,7 @@ export class RegistrationSweeper implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly models: RegisteredModelsRepository,
     private readonly versions: ModelVersionsRepository,
     private readonly sources: ModelSources,
     private readonly outbox: OutboxWriter,
@@ -63,6 +65,9 @@ export class RegistrationSweeper implements OnApplicationBootstrap, OnApplicatio
   private settle(row: ModelVersionEntity, verdict: Verdict): Promise<boolean> {
     const status = verdict.status === 'READY' ? 'READY' : 'FAILED_REGISTRATION';
     return this.dataSource.transaction(async (manager) => {
+      // The model's row first, as every registry write: the search elements' triggers lock it
+      // after the version's row, and the other order would let this deadlock with a transition.
+      if (!(await this.models.lockByKey(manager, Number(row.model_key)))) return false;
       const changed = await this.versions.settleStatus(
         manager,
         Number(row.model_key),
