@@ -122,7 +122,9 @@ interface Source {
 }
 
 const EMPTY_VERSIONS = `'{}'::bigint[], '{}'::integer[]`;
-const versionsOf = (rows: string): string => `ARRAY(SELECT model_key FROM ${rows}), ARRAY(SELECT version FROM ${rows})`;
+/** The (model_key, version) pairs of `rows` as two arrays, both in the same order (so the pairs stay pairs). */
+const versionsOf = (rows: string): string =>
+  `ARRAY(SELECT model_key FROM ${rows} ORDER BY model_key, version), ARRAY(SELECT version FROM ${rows} ORDER BY model_key, version)`;
 const modelsOf = (rows: string): string => `ARRAY(SELECT model_key FROM ${rows})`;
 
 const SOURCES: Source[] = [
@@ -132,10 +134,8 @@ const SOURCES: Source[] = [
     // A rename re-renders the model's versions (their elements carry its name).
     update: `registry.refresh_elements(
         ARRAY(SELECT n.model_key FROM new_rows n JOIN old_rows o USING (model_key) WHERE ${differs(MODEL_RENDERED)}),
-        ARRAY(SELECT v.model_key FROM new_rows n JOIN old_rows o USING (model_key)
-                JOIN registry.model_versions v ON v.model_key = n.model_key WHERE n.name <> o.name),
-        ARRAY(SELECT v.version FROM new_rows n JOIN old_rows o USING (model_key)
-                JOIN registry.model_versions v ON v.model_key = n.model_key WHERE n.name <> o.name))`,
+        ${versionsOf(`(SELECT v.model_key, v.version FROM new_rows n JOIN old_rows o USING (model_key)
+                JOIN registry.model_versions v ON v.model_key = n.model_key WHERE n.name <> o.name) r`)})`,
     delete: '', // its elements go with it (ON DELETE CASCADE)
   },
   {
