@@ -47,7 +47,7 @@ export function toModelVersion(v: ModelVersionEntity, extras: VersionExtras): re
 }
 
 /** A version with its tags (by key) and the aliases pointing at it (by name). */
-export function modelVersionMessage(
+function modelVersionMessage(
   v: ModelVersionEntity,
   tags: registry.ModelVersionTag[],
   aliases: string[],
