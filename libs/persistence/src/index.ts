@@ -3,5 +3,5 @@ export * from './data-source';
 export * from './persistence.module';
 export * from './pg-array';
 export * from './errors';
-export { namedStatement } from './pg-client';
+export { namedStatement, preparedStatement } from './pg-client';
 export { sqlJson, sqlOptionalField } from './sql-json';

@@ -2,7 +2,7 @@ import { DatabaseError, Query, QueryResult } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { createTestDatabase } from '@cairn/testing';
 import { createDataSource } from './data-source';
-import { CallbackModeClient, namedStatement } from './pg-client';
+import { CallbackModeClient, MAX_PREPARED_SHAPES, namedStatement, preparedStatement } from './pg-client';
 
 describe('CallbackModeClient on PostgreSQL', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -47,6 +47,23 @@ describe('CallbackModeClient on PostgreSQL', () => {
     expect(await run(5)).toEqual([{ doubled: 10 }]);
     const prepared = (await client.query('SELECT name, statement FROM pg_prepared_statements')) as QueryResult<{ name: string; statement: string }>;
     expect(prepared.rows).toEqual([{ name: 'test_named_double', statement: sql }]);
+  });
+
+  it('prepares the first MAX_PREPARED_SHAPES run-time texts by name and runs later ones unnamed', async () => {
+    const prepared = async () =>
+      ((await client.query("SELECT statement FROM pg_prepared_statements WHERE name LIKE 'cairn\\_shape\\_%'")) as QueryResult<{
+        statement: string;
+      }>).rows.map((r) => r.statement);
+    const shape = (i: number) => `SELECT $1::int + ${i} AS n`;
+    const run = async (sql: string, n: number) => ((await client.query(sql, [n])) as QueryResult<{ n: number }>).rows[0]?.n;
+    expect(preparedStatement(shape(0))).toBe(shape(0));
+    expect(await run(preparedStatement(shape(0)), 1)).toBe(1);
+    expect(await run(preparedStatement(shape(0)), 2)).toBe(2); // same text, same statement, new value
+    expect(await prepared()).toEqual([shape(0)]);
+    for (let i = 1; i <= MAX_PREPARED_SHAPES; i++) expect(await run(preparedStatement(shape(i)), 1)).toBe(1 + i);
+    const names = await prepared();
+    expect(names).toHaveLength(MAX_PREPARED_SHAPES);
+    expect(names).not.toContain(shape(MAX_PREPARED_SHAPES)); // over the bound: unnamed, still answered
   });
 
   it('leaves callback calls and submittables to pg', async () => {

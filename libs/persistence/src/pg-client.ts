@@ -22,6 +22,29 @@ export function namedStatement(name: string, sql: string): string {
   return sql;
 }
 
+/** How many texts `preparedStatement` names per process; later texts run unnamed. */
+export const MAX_PREPARED_SHAPES = 200;
+let preparedShapes = 0;
+
+/**
+ * For statements built at run time (searches: one text per filter and
+ * order-by shape, every value a `$n` parameter): the first
+ * MAX_PREPARED_SHAPES distinct texts of a process become named statements,
+ * so a repeated search skips parsing and, once PostgreSQL's plan cache
+ * (plan_cache_mode = auto) finds a generic plan no costlier than the custom
+ * ones it made for the first five executions, planning too; a text whose
+ * plan depends on its values (a LIKE pattern that can use an index) keeps
+ * custom plans. The bound caps what each connection keeps prepared. Returns
+ * `sql` unchanged.
+ */
+export function preparedStatement(sql: string): string {
+  if (preparedShapes < MAX_PREPARED_SHAPES && !statementNames.has(sql)) {
+    preparedShapes += 1;
+    statementNames.set(sql, `cairn_shape_${preparedShapes}`);
+  }
+  return sql;
+}
+
 function isSubmittable(config: unknown): boolean {
   return typeof config === 'object' && config !== null && typeof (config as { submit?: unknown }).submit === 'function';
 }

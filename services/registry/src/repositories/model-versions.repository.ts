@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedStatement } from '@cairn/persistence';
 import { ModelVersionEntity, ModelVersionTagEntity, Stage, VersionStatus } from '../entities/model-version.entity';
 import { SearchQuery, VERSION_COLUMNS } from '../search/search-sql';
 
@@ -206,6 +207,6 @@ export class ModelVersionsRepository {
 
   /** One page of a search (compileVersionSearch): each version's element of MLflow's JSON, in order. */
   async search(query: SearchQuery): Promise<string[]> {
-    return (await this.dataSource.query<{ element: string }[]>(query.sql, query.params)).map((r) => r.element);
+    return (await this.dataSource.query<{ element: string }[]>(preparedStatement(query.sql), query.params)).map((r) => r.element);
   }
 }

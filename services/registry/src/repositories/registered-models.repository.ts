@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { preparedStatement } from '@cairn/persistence';
 import { RegisteredModelAliasEntity, RegisteredModelEntity, RegisteredModelTagEntity } from '../entities/registered-model.entity';
 import { MODEL_COLUMNS, SearchQuery } from '../search/search-sql';
 
@@ -173,6 +174,6 @@ export class RegisteredModelsRepository {
 
   /** One page of a search (compileModelSearch): each model's element of MLflow's JSON, in order. */
   async search(query: SearchQuery): Promise<string[]> {
-    return (await this.dataSource.query<{ element: string }[]>(query.sql, query.params)).map((r) => r.element);
+    return (await this.dataSource.query<{ element: string }[]>(preparedStatement(query.sql), query.params)).map((r) => r.element);
   }
 }
