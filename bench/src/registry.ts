@@ -28,6 +28,8 @@ const VERSIONS = num('BENCH_REG_VERSIONS', 10);
 const WARMUP = num('BENCH_REG_WARMUP', 200);
 const WARMUP_SECONDS = num('BENCH_REG_WARMUP_SECONDS', 10);
 const REQUESTS = num('BENCH_REG_REQUESTS', 1000);
+const ROUNDS = Math.max(1, num('BENCH_REG_ROUNDS', 10));
+const BLOCK_WARMUP = num('BENCH_REG_BLOCK_WARMUP', 20);
 const MAX_SECONDS = num('BENCH_REG_MAX_SECONDS', 180);
 const T0 = 1_700_000_000_000;
 
@@ -141,22 +143,59 @@ const QUERIES: Query[] = [
   },
 ];
 
-async function measure(
-  api: MlflowApi,
-  q: Query,
-): Promise<{ summary: LatencySummary; samples: number[]; keys: string[]; truncated: boolean }> {
+interface Measured {
+  summary: LatencySummary;
+  samples: number[];
+  keys: string[];
+  truncated: boolean;
+}
+
+/**
+ * Both systems on one query: each warmed up in turn (WARMUP requests, at least
+ * WARMUP_SECONDS), then their REQUESTS timed requests in ROUNDS alternating
+ * blocks (MLflow's block, Cairn's block, ...), each block after BLOCK_WARMUP
+ * untimed requests (the first requests after the other system's block run
+ * cold: the idle processes' caches, the VM's halted vCPU). This VM's speed
+ * drifts by 20–100 % over minutes; alternating spreads both systems' samples
+ * over the same span, so the ratio is not set by the phase one system's
+ * window happened to fall in. ROUNDS=1 measures one system after the other.
+ * MAX_SECONDS bounds each system's time per query, warm-ups included.
+ */
+async function measureQuery(apis: Record<System, MlflowApi>, q: Query): Promise<Record<System, Measured>> {
   const query = { filter: q.filter, max_results: 100 };
-  const deadline = performance.now() + MAX_SECONDS * 1000;
-  const { value } = await warmUp(WARMUP, WARMUP_SECONDS, deadline, () => api.get<unknown>(q.path, query));
-  const keys = q.keys(value).sort();
-  const truncated = Boolean((value as { next_page_token?: string }).next_page_token);
-  const samples: number[] = [];
-  while (samples.length < REQUESTS && performance.now() < deadline) samples.push((await api.get<unknown>(q.path, query)).ms);
-  return { summary: summarize(samples), samples, keys, truncated };
+  const call = (s: System) => apis[s].get<unknown>(q.path, query);
+  const budget = MAX_SECONDS * 1000;
+  const state = {} as Record<System, { keys: string[]; truncated: boolean; samples: number[]; spent: number }>;
+  for (const s of SYSTEMS) {
+    log(`${q.id} on ${s}: ${WARMUP} warm-up (at least ${WARMUP_SECONDS} s) (filter: ${q.filter})`);
+    const started = performance.now();
+    const { value } = await warmUp(WARMUP, WARMUP_SECONDS, started + budget, () => call(s));
+    const truncated = Boolean((value as { next_page_token?: string }).next_page_token);
+    state[s] = { keys: q.keys(value).sort(), truncated, samples: [], spent: performance.now() - started };
+  }
+  log(`${q.id}: ${REQUESTS} timed per system in ${ROUNDS} alternating blocks (${BLOCK_WARMUP} untimed first in each)`);
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const s of SYSTEMS) {
+      const st = state[s];
+      const started = performance.now();
+      const left = () => st.spent + (performance.now() - started) < budget;
+      for (let i = 0; i < BLOCK_WARMUP && left(); i++) await call(s);
+      const target = Math.round((REQUESTS * round) / ROUNDS);
+      while (st.samples.length < target && left()) st.samples.push((await call(s)).ms);
+      st.spent += performance.now() - started;
+    }
+  }
+  const out = {} as Record<System, Measured>;
+  for (const s of SYSTEMS) {
+    const { keys, truncated, samples } = state[s];
+    out[s] = { summary: summarize(samples), samples, keys, truncated };
+  }
+  return out;
 }
 
 async function main(): Promise<void> {
   const urls: Record<System, string> = { cairn: env('BENCH_CAIRN_URL'), mlflow: env('BENCH_MLFLOW_URL') };
+  const apis: Record<System, MlflowApi> = { cairn: new MlflowApi('cairn', urls.cairn), mlflow: new MlflowApi('mlflow', urls.mlflow) };
   const dbs: Record<System, string> = { cairn: env('BENCH_CAIRN_DB'), mlflow: env('BENCH_MLFLOW_DB') };
   const seedSeconds: Partial<Record<System, number>> = {};
   for (const s of SYSTEMS) {
@@ -182,11 +221,7 @@ async function main(): Promise<void> {
   > = {};
   let mismatch = false;
   for (const q of QUERIES) {
-    const per = {} as Record<System, Awaited<ReturnType<typeof measure>>>;
-    for (const s of SYSTEMS) {
-      log(`${q.id} on ${s}: ${WARMUP} warm-up (at least ${WARMUP_SECONDS} s) + ${REQUESTS} timed (filter: ${q.filter})`);
-      per[s] = await measure(new MlflowApi(s, urls[s]), q);
-    }
+    const per = await measureQuery(apis, q);
     const same = JSON.stringify(per.cairn.keys) === JSON.stringify(per.mlflow.keys);
     if (!same) {
       mismatch = true;
@@ -219,7 +254,7 @@ async function main(): Promise<void> {
     mlflow: { version: '3.17.2', workers: Number(env('BENCH_MLFLOW_WORKERS', '4')) },
     data: { models: MODELS, versions_per_model: VERSIONS, tags_per_model: 5, tags_per_version: 5 },
     filters: { search_registered_models: MODEL_FILTER, search_model_versions: VERSION_FILTER },
-    method: `${WARMUP} warm-up requests (at least ${WARMUP_SECONDS} s of them) + ${REQUESTS} sequential timed GETs per query and system, max_results=100, keep-alive undici request`,
+    method: `${WARMUP} warm-up requests (at least ${WARMUP_SECONDS} s of them), then ${REQUESTS} sequential timed GETs per query and system in ${ROUNDS} alternating blocks (MLflow's, Cairn's, ...) each after ${BLOCK_WARMUP} untimed ones, max_results=100, keep-alive undici request`,
     seed_seconds: seedSeconds,
     all_visible_pct: allVisible,
     same_results: !mismatch,
