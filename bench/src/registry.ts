@@ -30,6 +30,7 @@ const WARMUP_SECONDS = num('BENCH_REG_WARMUP_SECONDS', 10);
 const REQUESTS = num('BENCH_REG_REQUESTS', 1000);
 const ROUNDS = Math.max(1, num('BENCH_REG_ROUNDS', 10));
 const BLOCK_WARMUP = num('BENCH_REG_BLOCK_WARMUP', 20);
+const BLOCK_WARMUP_SECONDS = num('BENCH_REG_BLOCK_WARMUP_SECONDS', 3);
 const MAX_SECONDS = num('BENCH_REG_MAX_SECONDS', 180);
 const T0 = 1_700_000_000_000;
 
@@ -153,9 +154,11 @@ interface Measured {
 /**
  * Both systems on one query: each warmed up in turn (WARMUP requests, at least
  * WARMUP_SECONDS), then their REQUESTS timed requests in ROUNDS alternating
- * blocks (MLflow's block, Cairn's block, ...), each block after BLOCK_WARMUP
- * untimed requests (the first requests after the other system's block run
- * cold: the idle processes' caches, the VM's halted vCPU). This VM's speed
+ * blocks (MLflow's block, Cairn's block, ...), each block after at least
+ * BLOCK_WARMUP untimed requests and BLOCK_WARMUP_SECONDS of them: a process
+ * that idled through the other system's block answers its next few hundred
+ * requests up to ~1.5× slower (measured on Cairn after 12 s idle: ~1 s to
+ * recover), and the timed requests are meant to be a server in use. This VM's speed
  * drifts by 20–100 % over minutes; alternating spreads both systems' samples
  * over the same span, so the ratio is not set by the phase one system's
  * window happened to fall in. ROUNDS=1 measures one system after the other.
@@ -173,13 +176,14 @@ async function measureQuery(apis: Record<System, MlflowApi>, q: Query): Promise<
     const truncated = Boolean((value as { next_page_token?: string }).next_page_token);
     state[s] = { keys: q.keys(value).sort(), truncated, samples: [], spent: performance.now() - started };
   }
-  log(`${q.id}: ${REQUESTS} timed per system in ${ROUNDS} alternating blocks (${BLOCK_WARMUP} untimed first in each)`);
+  log(`${q.id}: ${REQUESTS} timed per system in ${ROUNDS} alternating blocks (each after ${BLOCK_WARMUP} untimed, at least ${BLOCK_WARMUP_SECONDS} s)`);
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of SYSTEMS) {
       const st = state[s];
       const started = performance.now();
       const left = () => st.spent + (performance.now() - started) < budget;
-      for (let i = 0; i < BLOCK_WARMUP && left(); i++) await call(s);
+      const warmUntil = started + BLOCK_WARMUP_SECONDS * 1000;
+      for (let i = 0; (i < BLOCK_WARMUP || performance.now() < warmUntil) && left(); i++) await call(s);
       const target = Math.round((REQUESTS * round) / ROUNDS);
       while (st.samples.length < target && left()) st.samples.push((await call(s)).ms);
       st.spent += performance.now() - started;
@@ -254,7 +258,7 @@ async function main(): Promise<void> {
     mlflow: { version: '3.17.2', workers: Number(env('BENCH_MLFLOW_WORKERS', '4')) },
     data: { models: MODELS, versions_per_model: VERSIONS, tags_per_model: 5, tags_per_version: 5 },
     filters: { search_registered_models: MODEL_FILTER, search_model_versions: VERSION_FILTER },
-    method: `${WARMUP} warm-up requests (at least ${WARMUP_SECONDS} s of them), then ${REQUESTS} sequential timed GETs per query and system in ${ROUNDS} alternating blocks (MLflow's, Cairn's, ...) each after ${BLOCK_WARMUP} untimed ones, max_results=100, keep-alive undici request`,
+    method: `${WARMUP} warm-up requests (at least ${WARMUP_SECONDS} s of them), then ${REQUESTS} sequential timed GETs per query and system in ${ROUNDS} alternating blocks (MLflow's, Cairn's, ...) each after ${BLOCK_WARMUP} untimed ones and at least ${BLOCK_WARMUP_SECONDS} s of them, max_results=100, keep-alive undici request`,
     seed_seconds: seedSeconds,
     all_visible_pct: allVisible,
     same_results: !mismatch,
