@@ -31,7 +31,7 @@ const REQUESTS = num('BENCH_REG_REQUESTS', 1000);
 const ROUNDS = Math.max(1, num('BENCH_REG_ROUNDS', 10));
 const BLOCK_WARMUP = num('BENCH_REG_BLOCK_WARMUP', 20);
 const BLOCK_WARMUP_SECONDS = num('BENCH_REG_BLOCK_WARMUP_SECONDS', 3);
-const MAX_SECONDS = num('BENCH_REG_MAX_SECONDS', 180);
+const MAX_SECONDS = num('BENCH_REG_MAX_SECONDS', 420);
 const T0 = 1_700_000_000_000;
 
 /** 32 pseudo-random bits from md5 of a text expression (deterministic, same in every database). */
