@@ -181,11 +181,11 @@ async function measureQuery(apis: Record<System, MlflowApi>, q: Query): Promise<
     for (const s of SYSTEMS) {
       const st = state[s];
       const started = performance.now();
-      const left = () => st.spent + (performance.now() - started) < budget;
-      const warmUntil = started + BLOCK_WARMUP_SECONDS * 1000;
-      for (let i = 0; (i < BLOCK_WARMUP || performance.now() < warmUntil) && left(); i++) await call(s);
+      const deadline = started + budget - st.spent;
+      if (started >= deadline) continue;
+      await warmUp(BLOCK_WARMUP, BLOCK_WARMUP_SECONDS, deadline, () => call(s));
       const target = Math.round((REQUESTS * round) / ROUNDS);
-      while (st.samples.length < target && left()) st.samples.push((await call(s)).ms);
+      while (st.samples.length < target && performance.now() < deadline) st.samples.push((await call(s)).ms);
       st.spent += performance.now() - started;
     }
   }
